@@ -1,0 +1,44 @@
+# Face Gallery: `make run` starts everything, `make test` runs the whole suite.
+# Both create .venv and install the pinned dependencies first (once, then only when the
+# requirement files change).
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test lint format bench browser clean
+
+run: $(VENV)/.runtime
+	$(PY) -m facegallery.stack run
+
+test: $(VENV)/.dev browser
+	$(PY) -m facegallery.stack test $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+format: $(VENV)/.dev
+	$(PY) -m ruff format . && $(PY) -m ruff check --fix .
+
+bench: $(VENV)/.dev
+	$(PY) -m generator bench --json var/bench/generator.json
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+# Browser tests drive Debian's Chromium (Selenium's own browser download does not work offline).
+browser:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,11 @@
+"""Test settings: only overrides. The database and Redis are still real (see facegallery.stack)."""
+
+from __future__ import annotations
+
+from facegallery.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {  # noqa: F405
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
