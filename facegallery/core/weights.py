@@ -131,11 +131,8 @@ def _origin(spec: WeightSpec, source: str) -> str:
 
 def _copy_into(origin: str, out, total: int, progress: ProgressFactory | None) -> None:
     advance = progress(total, origin) if progress else (lambda n: None)
-    if origin.startswith(("http://", "https://")):
-        handle = urllib.request.urlopen(origin, timeout=30)  # noqa: S310 - http(s) only
-    else:
-        handle = Path(origin).open("rb")
-    with handle:
+    is_url = origin.startswith(("http://", "https://"))
+    with urllib.request.urlopen(origin, timeout=30) if is_url else open(origin, "rb") as handle:
         while chunk := handle.read(CHUNK):
             out.write(chunk)
             advance(len(chunk))
