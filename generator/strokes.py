@@ -287,7 +287,7 @@ def svg_path_to_polylines(d: str) -> list[np.ndarray]:
                 raise ValueError(f"odd number of coordinates before {match.start()}")
             command = match["cmd"]
             continue
-        if command is None:
+        if command is None or (not polylines and command not in "Mm"):
             raise ValueError("SVG path data must start with a moveto (M or m)")
         pending.append(float(match["num"]))
         if len(pending) < 2:
