@@ -1,0 +1,64 @@
+"""Counter-based random numbers: every draw is a pure function of (seed, step, draw index).
+
+Why not ``torch.Generator``: a generator's stream is shared by every row of a batch, so what a face
+gets would depend on which other faces were drawn beside it and in which slot. Here each face owns
+a stream addressed by a counter, so a face drawn alone, in a batch of 1024, or in a recycled slot
+of the sampler sees exactly the same numbers, on any device.
+
+The hash is ``lowbias32`` (Chris Wellons' hash-prospector, 2018): xor-shift / multiply rounds on
+32-bit words. Torch has no uint32 arithmetic, so words live in int64 and every product is reduced
+mod 2**32 with a mask. Multiplying by ``c - 2**32`` instead of a constant ``c >= 2**31`` gives the
+same result mod 2**32 while keeping each product inside int64 (no signed overflow anywhere).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+_MASK32 = 0xFFFFFFFF
+# lowbias32 multipliers, the second written as c - 2**32 so that |word * c| < 2**63.
+_M1 = 0x7FEB352D
+_M2 = 0x846CA68B - (1 << 32)
+_SEED_SALT = 0x5BD1E995  # separates the seed hash from the counter hash
+_DRAW_STRIDE = 0x9E3779B9  # golden-ratio increment: spreads draw indices over the 32-bit space
+_TWO_PI = 2.0 * math.pi
+
+
+def hash32(x: Tensor) -> Tensor:
+    """lowbias32 of int64 tensor ``x`` holding values in [0, 2**32); same shape, same range."""
+    x = x ^ (x >> 16)
+    x = (x * _M1) & _MASK32
+    x = x ^ (x >> 15)
+    x = (x * _M2) & _MASK32
+    return x ^ (x >> 16)
+
+
+def face_keys(seeds: Tensor) -> Tensor:
+    """Per-face stream keys from int64 ``seeds`` (any value): (B,) int64 in [0, 2**32)."""
+    lo = seeds & _MASK32
+    hi = (seeds >> 32) & _MASK32  # arithmetic shift, then masked: negative seeds are fine
+    return hash32(hash32(lo ^ _SEED_SALT) ^ hi)
+
+
+def uniforms(keys: Tensor, steps: Tensor, num_draws: int) -> Tensor:
+    """Uniform draws in the open interval (0, 1) for each face at its own step counter.
+
+    keys: (B,) int64 from :func:`face_keys`; steps: (B,) int64 (each face's step index, not the
+    batch's). Returns (B, num_draws) float32: draw ``d`` of face ``b`` depends only on
+    (keys[b], steps[b], d).
+    """
+    draws = torch.arange(num_draws, device=keys.device, dtype=torch.int64)  # (D,)
+    counters = (steps[:, None] * num_draws + draws[None, :]) * _DRAW_STRIDE  # (B, D)
+    words = hash32(keys[:, None] ^ hash32(counters & _MASK32))  # (B, D) in [0, 2**32)
+    # Top 24 bits + 0.5: exactly representable in float32, never 0 or 1 (Box-Muller takes a log).
+    return ((words >> 8).to(torch.float32) + 0.5) * (1.0 / (1 << 24))
+
+
+def normal_pair(u1: Tensor, u2: Tensor) -> tuple[Tensor, Tensor]:
+    """Two independent standard normals from two uniforms in (0, 1) (Box-Muller, 1958)."""
+    radius = torch.sqrt(-2.0 * torch.log(u1))
+    angle = _TWO_PI * u2
+    return radius * torch.cos(angle), radius * torch.sin(angle)
