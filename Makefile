@@ -6,12 +6,12 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint format bench browser clean
+.PHONY: run test lint format bench test-tools clean
 
 run: $(VENV)/.runtime
 	$(PY) -m facegallery.stack run
 
-test: $(VENV)/.dev browser
+test: $(VENV)/.dev test-tools
 	$(PY) -m facegallery.stack test $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
@@ -35,10 +35,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-# Browser tests drive Debian's Chromium (Selenium's own browser download does not work offline).
-browser:
-	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+# Browser tests drive Debian's Chromium (Selenium's own browser download does not work offline);
+# the compose check needs a compose client (Debian's docker-compose where the v2 plugin is absent).
+test-tools:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver \
+		&& { docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null; } \
+		|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver docker-compose >/dev/null; }
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

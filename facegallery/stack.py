@@ -171,6 +171,7 @@ def run(args: argparse.Namespace) -> int:
 def test(pytest_args: list[str]) -> int:
     with Stack() as stack:
         stack.prepare_environment(local_http=True)
+        stack.env.setdefault("DJANGO_SETTINGS_MODULE", "facegallery.settings_test")
         stack.manage("fetch_models")
         for argv in (
             [PYTHON, "-m", "ruff", "check", "."],
