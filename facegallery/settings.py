@@ -231,6 +231,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# The generation tick: cheap (a few indexed queries), so frequent enough that faces
+# appear within seconds of votes consuming the pool.
+GENERATION_TICK_SECONDS = float(env_int("FACEGALLERY_TICK_SECONDS", 2, minimum=1))
+CELERY_BEAT_SCHEDULE = {
+    "generation-top-up": {
+        "task": "gallery.generation_top_up",
+        "schedule": GENERATION_TICK_SECONDS,
+    },
+}
 
 # --- Logging: one format for web, worker and beat -----------------------------------------------
 

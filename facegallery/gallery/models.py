@@ -1,0 +1,184 @@
+"""Faces and their generation.
+
+Storage budget: about 1 KB a face on disk with indexes (README, "Storage"). Strokes are
+stroke-3 int16 bytes (6 bytes a point, see generator.strokes), enums are small integers,
+and the generator model is a 2-byte foreign key rather than its name and digest.
+"""
+
+from __future__ import annotations
+
+import random
+
+from django.db import models
+from django.db.models import Q
+
+
+class GeneratorModel(models.Model):
+    """A sketch-rnn weight file faces were drawn with (models/manifest.json entry)."""
+
+    id = models.SmallAutoField(primary_key=True)
+    name = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64)
+    scale_factor = models.FloatField(help_text="normalised units to Quick, Draw! pixels")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "sha256"], name="generator_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sha256[:12]})"
+
+
+class FaceStatus(models.IntegerChoices):
+    VISIBLE = 1, "visible"
+    FILTERED = 2, "filtered"  # rejected by the scoring filter: kept for training, never shown
+    HIDDEN = 3, "hidden"  # hidden by a moderator
+
+
+def random_shuffle_key() -> float:
+    return random.random()
+
+
+class Face(models.Model):
+    """One generated drawing. Reproducible from (generator, seed, temperature)."""
+
+    generator = models.ForeignKey(GeneratorModel, on_delete=models.PROTECT, related_name="faces")
+    seed = models.BigIntegerField()
+    temperature = models.FloatField()
+    strokes = models.BinaryField(help_text="stroke-3 int16 little-endian, Quick, Draw! pixels")
+    num_points = models.PositiveSmallIntegerField()
+    num_strokes = models.PositiveSmallIntegerField()
+    created = models.DateTimeField(auto_now_add=True)
+    status = models.PositiveSmallIntegerField(
+        choices=FaceStatus.choices, default=FaceStatus.VISIBLE
+    )
+    # The scorer that admitted the face (null: no scorer existed or filtering was off).
+    scorer_version = models.PositiveIntegerField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    # Admitted regardless of its score so that labels stay unbiased; the admission
+    # probability it had weighs its votes in training.
+    explored = models.BooleanField(default=False)
+    admission_probability = models.FloatField(default=1.0)
+
+    # Denormalised vote counters and the ranking scores derived from them (ranking.py),
+    # changed only together with the vote rows, in one transaction.
+    interesting_count = models.PositiveIntegerField(default=0)
+    boring_count = models.PositiveIntegerField(default=0)
+    wilson_interesting = models.FloatField(default=0.0)
+    wilson_boring = models.FloatField(default=0.0)
+    controversy = models.FloatField(default=0.0)
+    shuffle_key = models.FloatField(default=random_shuffle_key)  # "random" sort, by index
+
+    class Meta:
+        constraints = [
+            # Idempotent generation: a retried batch inserts nothing twice.
+            models.UniqueConstraint(
+                fields=["generator", "seed", "temperature"], name="face_unique_draw"
+            ),
+        ]
+        indexes = [
+            # Gallery sorts: newest (id grows with time), most interesting, most boring,
+            # controversial, random. Partial on visible faces, the only ones listed publicly.
+            models.Index(fields=["-id"], condition=Q(status=1), name="face_visible_newest"),
+            models.Index(
+                fields=["-wilson_interesting", "-id"],
+                condition=Q(status=1),
+                name="face_visible_top",
+            ),
+            models.Index(
+                fields=["-wilson_boring", "-id"], condition=Q(status=1), name="face_visible_boring"
+            ),
+            models.Index(
+                fields=["-controversy", "-id"], condition=Q(status=1), name="face_visible_contro"
+            ),
+            models.Index(
+                fields=["shuffle_key"], condition=Q(status=1), name="face_visible_shuffle"
+            ),
+            # The unvoted pool that generation keeps topped up (and vote mode draws from).
+            models.Index(
+                fields=["id"],
+                condition=Q(status=1, interesting_count=0, boring_count=0),
+                name="face_pool",
+            ),
+            # Admin: list by status, newest first.
+            models.Index(fields=["status", "-id"], name="face_status_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"face #{self.pk}"
+
+    @property
+    def total_votes(self) -> int:
+        return self.interesting_count + self.boring_count
+
+
+class GenerationSettings(models.Model):
+    """The one row of generation settings, editable in the admin without a restart."""
+
+    target_pool_size = models.PositiveIntegerField(
+        default=300, help_text="visible faces nobody has voted on yet, kept in stock"
+    )
+    batch_size = models.PositiveIntegerField(default=128, help_text="faces drawn per task (≤1024)")
+    max_batches_in_flight = models.PositiveSmallIntegerField(default=4)
+    temperature_min = models.FloatField(default=0.15)
+    temperature_max = models.FloatField(default=0.6)
+    filter_enabled = models.BooleanField(default=True, help_text="admit faces by the scorer")
+    batch_lease_seconds = models.PositiveIntegerField(
+        default=120, help_text="re-dispatch a batch that has not finished after this long"
+    )
+
+    class Meta:
+        verbose_name_plural = "generation settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(temperature_min__gt=0)
+                & Q(temperature_max__gte=models.F("temperature_min")),
+                name="generation_temperature_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(batch_size__gte=1, batch_size__lte=1024), name="generation_batch_size"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "generation settings"
+
+
+class BatchStatus(models.IntegerChoices):
+    PENDING = 1, "pending"
+    DONE = 2, "done"
+
+
+class GenerationBatch(models.Model):
+    """A unit of generation work: `count` consecutive seeds at one temperature.
+
+    Seeds are `id * SEED_STRIDE + [0, count)`, so batches never overlap and a retried or
+    re-dispatched batch draws exactly the same faces.
+    """
+
+    SEED_STRIDE = 1024
+
+    generator = models.ForeignKey(GeneratorModel, on_delete=models.PROTECT)
+    count = models.PositiveIntegerField()
+    temperature = models.FloatField()
+    status = models.PositiveSmallIntegerField(
+        choices=BatchStatus.choices, default=BatchStatus.PENDING
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    generated = models.PositiveIntegerField(default=0)
+    admitted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["dispatched_at"], condition=Q(status=1), name="batch_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"batch #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def seeds(self) -> range:
+        start = self.pk * self.SEED_STRIDE
+        return range(start, start + self.count)

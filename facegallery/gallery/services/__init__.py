@@ -1,0 +1,1 @@
+"""Writes. One module per subdomain; import from the module (services.generation, ...)."""

@@ -1,0 +1,177 @@
+"""Continuous generation: keep the pool of unvoted visible faces at its target.
+
+A beat tick calls `generation_top_up`, which creates GenerationBatch rows and enqueues one
+task per batch; a worker runs `face_generate_batch`, which draws the batch's faces, passes
+them through the scoring filter and inserts the admitted ones together with marking the
+batch done, in one transaction. Nothing here loops or requeues itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from facegallery.gallery import decoders
+from facegallery.gallery.models import (
+    BatchStatus,
+    GenerationBatch,
+    GenerationSettings,
+    GeneratorModel,
+)
+from facegallery.gallery.selectors import face_pool_count
+from facegallery.gallery.services.faces import face_build, faces_insert
+from facegallery.gallery.services.filtering import admission_decide, expected_admit_rate
+
+logger = logging.getLogger(__name__)
+
+
+def generation_settings_get() -> GenerationSettings:
+    settings_row, _ = GenerationSettings.objects.get_or_create(pk=1)
+    return settings_row
+
+
+def generator_model_get(name: str = "face") -> GeneratorModel:
+    """The GeneratorModel row for manifest entry `name`, registered on first use."""
+    spec = decoders.weight_spec(name)
+    existing = GeneratorModel.objects.filter(name=name, sha256=spec.sha256).first()
+    if existing is not None:
+        return existing
+    decoder = decoders.decoder_get(name)
+    generator, _ = GeneratorModel.objects.get_or_create(
+        name=name, sha256=spec.sha256, defaults={"scale_factor": decoder.scale_factor}
+    )
+    return generator
+
+
+@dataclass(frozen=True)
+class TopUp:
+    pool: int
+    in_flight: int
+    created: list[int]
+    redispatched: list[int]
+
+
+def generation_top_up(*, generator_name: str = "face") -> TopUp:
+    """Enqueue batches until pool + faces in flight reach the target (bounded in flight).
+
+    Batches whose lease ran out (a worker died, the broker lost the message) are enqueued
+    again: they draw the same seeds, so a late duplicate run inserts nothing twice.
+    """
+    from facegallery.gallery.tasks import face_generate_batch as face_generate_batch_task
+
+    with transaction.atomic():
+        # One tick at a time, even with several beats or a manual run beside the scheduled one.
+        config = GenerationSettings.objects.select_for_update().get(pk=generation_settings_get().pk)
+        generator = generator_model_get(generator_name)
+        now = timezone.now()
+        pending = GenerationBatch.objects.filter(status=BatchStatus.PENDING)
+        stale = list(
+            pending.filter(
+                dispatched_at__lt=now - timedelta(seconds=config.batch_lease_seconds)
+            ).values_list("pk", flat=True)
+        )
+        pending.filter(pk__in=stale).update(dispatched_at=now)
+
+        pool = face_pool_count()
+        in_flight = pending.count()
+        admit_rate = expected_admit_rate(enabled=config.filter_enabled)
+        expected = (pending.aggregate(n=Sum("count"))["n"] or 0) * admit_rate
+        created = []
+        while (
+            pool + expected < config.target_pool_size and in_flight < config.max_batches_in_flight
+        ):
+            batch = GenerationBatch.objects.create(
+                generator=generator,
+                count=config.batch_size,
+                temperature=_draw_temperature(config),
+                dispatched_at=now,
+            )
+            created.append(batch.pk)
+            in_flight += 1
+            expected += batch.count * admit_rate
+        for batch_id in [*stale, *created]:
+            transaction.on_commit(lambda b=batch_id: face_generate_batch_task.delay(b))
+    if created or stale:
+        logger.info(
+            "top-up: pool %s, enqueued %s new and %s stale batches", pool, len(created), len(stale)
+        )
+    return TopUp(pool=pool, in_flight=in_flight, created=created, redispatched=stale)
+
+
+def _draw_temperature(config: GenerationSettings) -> float:
+    # Two decimals: the temperature is part of a face's identity (unique with the seed).
+    return round(random.uniform(config.temperature_min, config.temperature_max), 2)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    batch_id: int
+    generated: int
+    admitted: int
+    already_done: bool = False
+
+
+def face_generate_batch(*, batch_id: int, sampler_batch_size: int = 256) -> BatchResult:
+    """Draw, score and insert one batch. Idempotent: a done batch returns at once."""
+    from generator.sampling import sample_faces
+
+    batch = GenerationBatch.objects.select_related("generator").get(pk=batch_id)
+    if batch.status == BatchStatus.DONE:
+        return BatchResult(batch_id, batch.generated, batch.admitted, already_done=True)
+    decoder = decoders.decoder_get(batch.generator.name)
+    seeds = list(batch.seeds)
+    # The slow part runs outside any transaction: no locks are held while drawing.
+    drawings = sample_faces(
+        decoder, seeds, batch.temperature, batch_size=min(sampler_batch_size, len(seeds))
+    )
+    decisions = admission_decide(drawings=drawings, temperature=batch.temperature)
+    faces = [
+        face_build(
+            generator=batch.generator,
+            seed=seed,
+            temperature=batch.temperature,
+            strokes3=strokes3,
+            **decision.as_fields(),
+        )
+        for seed, strokes3, decision in zip(seeds, drawings, decisions, strict=True)
+    ]
+    with transaction.atomic():
+        locked = GenerationBatch.objects.select_for_update().get(pk=batch_id)
+        if locked.status == BatchStatus.DONE:  # another worker finished it meanwhile
+            return BatchResult(batch_id, locked.generated, locked.admitted, already_done=True)
+        faces_insert(faces)
+        locked.status = BatchStatus.DONE
+        locked.finished_at = timezone.now()
+        locked.generated = len(faces)
+        locked.admitted = sum(1 for face in faces if face.status == 1)
+        locked.save(update_fields=["status", "finished_at", "generated", "admitted"])
+    return BatchResult(batch_id, locked.generated, locked.admitted)
+
+
+def faces_generate_now(
+    *, count: int, temperature: float | None = None, batch_size: int = 256, progress=None
+) -> list[BatchResult]:
+    """Back-fill `count` faces in this process (the generate_faces command)."""
+    config = generation_settings_get()
+    generator = generator_model_get()
+    results = []
+    remaining = count
+    while remaining > 0:
+        size = min(remaining, GenerationBatch.SEED_STRIDE, batch_size)
+        batch = GenerationBatch.objects.create(
+            generator=generator,
+            count=size,
+            temperature=_draw_temperature(config) if temperature is None else round(temperature, 2),
+            dispatched_at=timezone.now(),
+        )
+        results.append(face_generate_batch(batch_id=batch.pk, sampler_batch_size=batch_size))
+        remaining -= size
+        if progress:
+            progress(size)
+    return results
