@@ -29,7 +29,7 @@ from torch import Tensor
 
 from generator import rng
 from generator.model import MixtureParams, SketchDecoder, split_mixture
-from generator.rnn import lstm_update
+from generator.rnn import lstm_update_
 
 logger = logging.getLogger(__name__)
 
@@ -202,10 +202,11 @@ def sample_faces(
     next_face = capacity  # index into seeds of the next face to start
     row_ids = torch.arange(slots.xh.shape[0], device=device)  # (R,)
     face_steps = 0
+    gates = torch.empty(slots.xh.shape[0], cell_w.shape[1], device=device)  # (R, 4H) reused
     while True:
-        gates = torch.addmm(cell_b, slots.xh, cell_w)  # (R, 4H)
-        h, slots.c = lstm_update(gates, slots.c)  # (R, H) each
-        slots.xh[:, 5:] = h
+        torch.addmm(cell_b, slots.xh, cell_w, out=gates)  # (R, 4H)
+        h = slots.xh[:, 5:]  # (R, H) view: the new h is written straight into the next input
+        lstm_update_(gates, slots.c, h)
         z = torch.addmm(head_b, h, head_w)  # (R, 123)
         u = rng.uniforms(slots.keys, slots.steps, _DRAWS_PER_STEP)  # (R, 4)
         dx, dy, pen = _draw_point(z, u, temperature, softmax_temperature)  # (R,) each
@@ -242,6 +243,7 @@ def sample_faces(
             idle = (slots.face < 0).nonzero().squeeze(1)[: target - len(live)]
             slots = slots.select(torch.cat([live, idle]))
             row_ids = torch.arange(target, device=device)
+            gates = gates[:target]
     elapsed = time.perf_counter() - started
     logger.debug(
         "sampled %d faces in %.2fs (%d row-steps, batch %d)",
