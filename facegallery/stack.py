@@ -35,7 +35,8 @@ SHUTDOWN_GRACE_S = 15
 class Stack:
     """Embedded servers (when needed) and the child processes that use them."""
 
-    def __init__(self) -> None:
+    def __init__(self, var_dir: Path = VAR) -> None:
+        self.var = var_dir.resolve()
         self.env = dict(os.environ)
         self.servers: list[EmbeddedPostgres | EmbeddedRedis] = []
         self.children: dict[str, subprocess.Popen] = {}
@@ -49,20 +50,20 @@ class Stack:
             server.stop()
 
     def prepare_environment(self, *, local_http: bool) -> None:
-        VAR.mkdir(exist_ok=True)
+        self.var.mkdir(parents=True, exist_ok=True)
         if not self.env.get("DATABASE_URL"):
-            postgres = EmbeddedPostgres(VAR / "postgres")
+            postgres = EmbeddedPostgres(self.var / "postgres")
             self.servers.append(postgres)
             self.env["DATABASE_URL"] = postgres.start(database="facegallery")
             logger.info("embedded PostgreSQL at %s", postgres.data_dir)
         if not self.env.get("REDIS_URL"):
-            redis = EmbeddedRedis(VAR / "redis")
+            redis = EmbeddedRedis(self.var / "redis")
             self.servers.append(redis)
             self.env["REDIS_URL"] = redis.start()
             logger.info("embedded Redis at %s", self.env["REDIS_URL"])
         if not self.env.get("SECRET_KEY") and not self.env.get("SECRET_KEY_FILE"):
             # A per-checkout secret, made once: sessions survive restarts of `make run`.
-            key_file = VAR / "secret_key"
+            key_file = self.var / "secret_key"
             if not key_file.exists():
                 key_file.write_text(secrets.token_urlsafe(50))
                 key_file.chmod(0o600)
@@ -108,7 +109,7 @@ class Stack:
 
 
 def run(args: argparse.Namespace) -> int:
-    with Stack() as stack:
+    with Stack(args.var) as stack:
         stack.prepare_environment(local_http=True)
         stack.manage("fetch_models")
         stack.manage("check", "--fail-level", "ERROR")
@@ -161,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
                 "--loglevel",
                 "INFO",
                 "--schedule",
-                str(VAR / "celerybeat-schedule"),
+                str(stack.var / "celerybeat-schedule"),
             ],
         )
         logger.info("Face Gallery is running: open http://%s/  (Ctrl-C stops everything)", bind)
@@ -214,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument("--port", type=int, default=8000)
     run_parser.add_argument("--web-workers", type=int, default=2)
     run_parser.add_argument("--workers", type=int, default=1, help="Celery worker processes")
+    run_parser.add_argument("--var", type=Path, default=VAR, help="embedded servers' data")
     sub.add_parser("test", help="ruff + pytest against real servers", add_help=False)
     sub.add_parser("services", help="only the embedded servers")
     argv = sys.argv[1:] if argv is None else argv

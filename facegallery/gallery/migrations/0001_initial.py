@@ -6,87 +6,211 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='GenerationSettings',
+            name="GenerationSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('target_pool_size', models.PositiveIntegerField(default=300, help_text='visible faces nobody has voted on yet, kept in stock')),
-                ('batch_size', models.PositiveIntegerField(default=128, help_text='faces drawn per task (≤1024)')),
-                ('max_batches_in_flight', models.PositiveSmallIntegerField(default=4)),
-                ('temperature_min', models.FloatField(default=0.15)),
-                ('temperature_max', models.FloatField(default=0.6)),
-                ('filter_enabled', models.BooleanField(default=True, help_text='admit faces by the scorer')),
-                ('batch_lease_seconds', models.PositiveIntegerField(default=120, help_text='re-dispatch a batch that has not finished after this long')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "target_pool_size",
+                    models.PositiveIntegerField(
+                        default=300,
+                        help_text="visible faces nobody has voted on yet, kept in stock",
+                    ),
+                ),
+                (
+                    "batch_size",
+                    models.PositiveIntegerField(
+                        default=128, help_text="faces drawn per task (≤1024)"
+                    ),
+                ),
+                ("max_batches_in_flight", models.PositiveSmallIntegerField(default=4)),
+                ("temperature_min", models.FloatField(default=0.15)),
+                ("temperature_max", models.FloatField(default=0.6)),
+                (
+                    "filter_enabled",
+                    models.BooleanField(default=True, help_text="admit faces by the scorer"),
+                ),
+                (
+                    "batch_lease_seconds",
+                    models.PositiveIntegerField(
+                        default=120,
+                        help_text="re-dispatch a batch that has not finished after this long",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'generation settings',
-                'constraints': [models.CheckConstraint(condition=models.Q(('temperature_min__gt', 0), ('temperature_max__gte', models.F('temperature_min'))), name='generation_temperature_range'), models.CheckConstraint(condition=models.Q(('batch_size__gte', 1), ('batch_size__lte', 1024)), name='generation_batch_size')],
+                "verbose_name_plural": "generation settings",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("temperature_min__gt", 0),
+                            ("temperature_max__gte", models.F("temperature_min")),
+                        ),
+                        name="generation_temperature_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("batch_size__gte", 1), ("batch_size__lte", 1024)),
+                        name="generation_batch_size",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='GeneratorModel',
+            name="GeneratorModel",
             fields=[
-                ('id', models.SmallAutoField(primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=64)),
-                ('sha256', models.CharField(max_length=64)),
-                ('scale_factor', models.FloatField(help_text='normalised units to Quick, Draw! pixels')),
-                ('created', models.DateTimeField(auto_now_add=True)),
+                ("id", models.SmallAutoField(primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=64)),
+                ("sha256", models.CharField(max_length=64)),
+                (
+                    "scale_factor",
+                    models.FloatField(help_text="normalised units to Quick, Draw! pixels"),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('name', 'sha256'), name='generator_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("name", "sha256"), name="generator_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='GenerationBatch',
+            name="GenerationBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('count', models.PositiveIntegerField()),
-                ('temperature', models.FloatField()),
-                ('status', models.PositiveSmallIntegerField(choices=[(1, 'pending'), (2, 'done')], default=1)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('dispatched_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('generated', models.PositiveIntegerField(default=0)),
-                ('admitted', models.PositiveIntegerField(default=0)),
-                ('generator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='gallery.generatormodel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("count", models.PositiveIntegerField()),
+                ("temperature", models.FloatField()),
+                (
+                    "status",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "pending"), (2, "done")], default=1
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("dispatched_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("generated", models.PositiveIntegerField(default=0)),
+                ("admitted", models.PositiveIntegerField(default=0)),
+                (
+                    "generator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="gallery.generatormodel"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(condition=models.Q(('status', 1)), fields=['dispatched_at'], name='batch_pending')],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", 1)),
+                        fields=["dispatched_at"],
+                        name="batch_pending",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Face',
+            name="Face",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seed', models.BigIntegerField()),
-                ('temperature', models.FloatField()),
-                ('strokes', models.BinaryField(help_text='stroke-3 int16 little-endian, Quick, Draw! pixels')),
-                ('num_points', models.PositiveSmallIntegerField()),
-                ('num_strokes', models.PositiveSmallIntegerField()),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('status', models.PositiveSmallIntegerField(choices=[(1, 'visible'), (2, 'filtered'), (3, 'hidden')], default=1)),
-                ('scorer_version', models.PositiveIntegerField(blank=True, null=True)),
-                ('score', models.FloatField(blank=True, null=True)),
-                ('explored', models.BooleanField(default=False)),
-                ('admission_probability', models.FloatField(default=1.0)),
-                ('interesting_count', models.PositiveIntegerField(default=0)),
-                ('boring_count', models.PositiveIntegerField(default=0)),
-                ('wilson_interesting', models.FloatField(default=0.0)),
-                ('wilson_boring', models.FloatField(default=0.0)),
-                ('controversy', models.FloatField(default=0.0)),
-                ('shuffle_key', models.FloatField(default=facegallery.gallery.models.random_shuffle_key)),
-                ('generator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='faces', to='gallery.generatormodel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seed", models.BigIntegerField()),
+                ("temperature", models.FloatField()),
+                (
+                    "strokes",
+                    models.BinaryField(
+                        help_text="stroke-3 int16 little-endian, Quick, Draw! pixels"
+                    ),
+                ),
+                ("num_points", models.PositiveSmallIntegerField()),
+                ("num_strokes", models.PositiveSmallIntegerField()),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "status",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "visible"), (2, "filtered"), (3, "hidden")], default=1
+                    ),
+                ),
+                ("scorer_version", models.PositiveIntegerField(blank=True, null=True)),
+                ("score", models.FloatField(blank=True, null=True)),
+                ("explored", models.BooleanField(default=False)),
+                ("admission_probability", models.FloatField(default=1.0)),
+                ("interesting_count", models.PositiveIntegerField(default=0)),
+                ("boring_count", models.PositiveIntegerField(default=0)),
+                ("wilson_interesting", models.FloatField(default=0.0)),
+                ("wilson_boring", models.FloatField(default=0.0)),
+                ("controversy", models.FloatField(default=0.0)),
+                (
+                    "shuffle_key",
+                    models.FloatField(default=facegallery.gallery.models.random_shuffle_key),
+                ),
+                (
+                    "generator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="faces",
+                        to="gallery.generatormodel",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(condition=models.Q(('status', 1)), fields=['-id'], name='face_visible_newest'), models.Index(condition=models.Q(('status', 1)), fields=['-wilson_interesting', '-id'], name='face_visible_top'), models.Index(condition=models.Q(('status', 1)), fields=['-wilson_boring', '-id'], name='face_visible_boring'), models.Index(condition=models.Q(('status', 1)), fields=['-controversy', '-id'], name='face_visible_contro'), models.Index(condition=models.Q(('status', 1)), fields=['shuffle_key'], name='face_visible_shuffle'), models.Index(condition=models.Q(('boring_count', 0), ('interesting_count', 0), ('status', 1)), fields=['id'], name='face_pool'), models.Index(fields=['status', '-id'], name='face_status_newest')],
-                'constraints': [models.UniqueConstraint(fields=('generator', 'seed', 'temperature'), name='face_unique_draw')],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", 1)),
+                        fields=["-id"],
+                        name="face_visible_newest",
+                    ),
+                    models.Index(
+                        condition=models.Q(("status", 1)),
+                        fields=["-wilson_interesting", "-id"],
+                        name="face_visible_top",
+                    ),
+                    models.Index(
+                        condition=models.Q(("status", 1)),
+                        fields=["-wilson_boring", "-id"],
+                        name="face_visible_boring",
+                    ),
+                    models.Index(
+                        condition=models.Q(("status", 1)),
+                        fields=["-controversy", "-id"],
+                        name="face_visible_contro",
+                    ),
+                    models.Index(
+                        condition=models.Q(("status", 1)),
+                        fields=["shuffle_key"],
+                        name="face_visible_shuffle",
+                    ),
+                    models.Index(
+                        condition=models.Q(
+                            ("boring_count", 0), ("interesting_count", 0), ("status", 1)
+                        ),
+                        fields=["id"],
+                        name="face_pool",
+                    ),
+                    models.Index(fields=["status", "-id"], name="face_status_newest"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("generator", "seed", "temperature"), name="face_unique_draw"
+                    )
+                ],
             },
         ),
     ]

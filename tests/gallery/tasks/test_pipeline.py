@@ -98,7 +98,7 @@ def test_a_worker_killed_mid_batch_leaves_no_partial_faces_and_a_restart_tops_up
     procs = processes(env)
     procs.worker()
     procs.beat()
-    wait_for(lambda: "face_generate_batch" in procs.log("worker"), 60, "a batch to start")
+    wait_for(lambda: "face_generate_batch[" in procs.log("worker"), 60, "a batch to start")
     time.sleep(1.0)  # a 1024-face batch takes seconds: we are in the middle of it
     procs.kill("worker", signal.SIGKILL)
     interrupted = sql(
