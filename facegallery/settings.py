@@ -129,6 +129,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "facegallery.core",
     "facegallery.gallery",
+    "facegallery.voting",
+    "facegallery.scoring",
+    "facegallery.moderation",
+    "facegallery.exports",
 ]
 
 MIDDLEWARE = [
@@ -217,6 +221,11 @@ MODELS_DIR = Path(env_str("FACEGALLERY_MODELS_DIR", str(BASE_DIR / "models")))
 MODELS_FROM = env_str("FACEGALLERY_MODELS_FROM", "")
 GENERATOR_MODEL_NAME = env_str("FACEGALLERY_GENERATOR_MODEL", "face")
 TORCH_THREADS = env_int("FACEGALLERY_TORCH_THREADS", 0, minimum=0)  # 0: torch's default
+# Salt of the voter and IP hashes (votes, rate limits, exports). Derived from SECRET_KEY
+# unless given, so rotating SECRET_KEY alone does not have to break vote history.
+VOTER_HASH_SALT = env_secret("VOTER_HASH_SALT") or f"voter-hash:{SECRET_KEY}"
+# Proxies in front of gunicorn that append to X-Forwarded-For (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 # --- Celery (read by facegallery/celery.py with namespace="CELERY") -----------------------------
 

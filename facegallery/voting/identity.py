@@ -1,0 +1,42 @@
+"""Who is voting: a stable voter string and a salted IP hash, never the IP itself."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+
+from django.conf import settings
+
+SESSION_VOTER_KEY = "voter_id"
+
+
+def voter_for(request) -> str:
+    """ "user:<id>" for an account, else "anon:<uuid>" kept in the session."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    voter_id = request.session.get(SESSION_VOTER_KEY)
+    if not isinstance(voter_id, str) or len(voter_id) != 32:
+        voter_id = uuid.uuid4().hex
+        request.session[SESSION_VOTER_KEY] = voter_id
+    return f"anon:{voter_id}"
+
+
+def salted_hash(value: str) -> str:
+    """HMAC-SHA256 with VOTER_HASH_SALT: stable for rate limits and blocks, not reversible."""
+    return hmac.new(settings.VOTER_HASH_SALT.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def ip_hash_for(request) -> str:
+    return salted_hash(client_ip(request))
+
+
+def client_ip(request) -> str:
+    """The client address; behind a proxy, the last hop it appended (TRUSTED_PROXY_COUNT)."""
+    hops = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if hops and forwarded:
+        addresses = [a.strip() for a in forwarded.split(",") if a.strip()]
+        if len(addresses) >= hops:
+            return addresses[-hops]
+    return request.META.get("REMOTE_ADDR", "")
