@@ -68,6 +68,7 @@ class Face(models.Model):
     wilson_boring = models.FloatField(default=0.0)
     controversy = models.FloatField(default=0.0)
     shuffle_key = models.FloatField(default=random_shuffle_key)  # "random" sort, by index
+    featured = models.BooleanField(default=False, help_text="pinned to the top of the gallery")
 
     class Meta:
         constraints = [
@@ -99,6 +100,9 @@ class Face(models.Model):
                 fields=["id"],
                 condition=Q(status=1, interesting_count=0, boring_count=0),
                 name="face_pool",
+            ),
+            models.Index(
+                fields=["-id"], condition=Q(status=1, featured=True), name="face_featured"
             ),
             # Admin: list by status, newest first.
             models.Index(fields=["status", "-id"], name="face_status_newest"),
