@@ -30,7 +30,9 @@ def _assert_same_faces(a: list[np.ndarray], b: list[np.ndarray], scale: float) -
     assert len(a) == len(b)
     for face_a, face_b in zip(a, b, strict=True):
         assert face_a.shape == face_b.shape
-        for part_a, part_b in zip(_quantised(face_a, scale), _quantised(face_b, scale), strict=True):
+        for part_a, part_b in zip(
+            _quantised(face_a, scale), _quantised(face_b, scale), strict=True
+        ):
             np.testing.assert_array_equal(part_a, part_b)
         np.testing.assert_allclose(face_a, face_b, atol=1e-5)
 
@@ -70,9 +72,9 @@ def test_faces_are_normalised_stroke3_with_lifted_last_points(decoder: SketchDec
         assert set(np.unique(face[:, 2])) <= {0.0, 1.0}
         assert face[-1, 2] == 1.0
         assert np.isfinite(face).all()
-        # Normalised units: a face spans a few units, i.e. a few hundred pixels at most.
+        # Normalised units: faces span ~6-14 units (~500-1100 px at scale 78.2), not pixels.
         extent = np.ptp(np.cumsum(face[:, :2], axis=0), axis=0)
-        assert (extent < 6).all() and (extent > 0.3).all()
+        assert (extent < 25).all() and (extent > 2).all()
 
 
 def test_temperature_and_seed_change_the_face(decoder: SketchDecoder) -> None:
@@ -148,7 +150,7 @@ def test_temperature_adjusted_follows_the_js_convention() -> None:
 
 def test_a_softmax_temperature_overrides_the_logit_divisor() -> None:
     params = _params([1.0, 0.0, -1.0], [0.5, 2.0])
-    pi, pen, sigma_x, _ = temperature_adjusted(params, 0.25, softmax_temperature=2.0)
+    _, pen, sigma_x, _ = temperature_adjusted(params, 0.25, softmax_temperature=2.0)
     torch.testing.assert_close(pen, torch.softmax(torch.tensor([1.0, 0.0, -1.0]) / 2.0, 0))
     torch.testing.assert_close(sigma_x, torch.full((2,), 1.0))
 
@@ -173,7 +175,7 @@ def test_uniforms_depend_only_on_seed_step_and_draw() -> None:
 def test_uniforms_are_uniform_and_normals_normal() -> None:
     keys = rng.face_keys(torch.arange(4000))
     u = torch.cat([rng.uniforms(keys, torch.full((4000,), t), 4) for t in range(5)])  # (20000, 4)
-    assert 0.0 < float(u.min()) and float(u.max()) < 1.0
+    assert float(u.min()) > 0.0 and float(u.max()) < 1.0
     counts = torch.histc(u.flatten(), bins=10, min=0.0, max=1.0)
     expected = u.numel() / 10
     chi2 = float(((counts - expected) ** 2 / expected).sum())
