@@ -43,18 +43,33 @@ def face_keys(seeds: Tensor) -> Tensor:
     return hash32(hash32(lo ^ _SEED_SALT) ^ hi)
 
 
+def counter_words(steps: int, num_draws: int, device: torch.device | None = None) -> Tensor:
+    """Hashed counters for every (step, draw): (steps, num_draws) int64 in [0, 2**32).
+
+    They do not depend on the face, so the sampler computes them once per call and each step
+    costs one gather and one hash instead of two hashes.
+    """
+    counters = torch.arange(steps * num_draws, device=device, dtype=torch.int64)  # (S * D,)
+    return hash32((counters * _DRAW_STRIDE) & _MASK32).view(steps, num_draws)
+
+
+def uniforms_from_words(keys: Tensor, words: Tensor) -> Tensor:
+    """keys (B,) and per-face counter words (B, D) -> (B, D) float32 uniforms in (0, 1)."""
+    mixed = hash32(keys[:, None] ^ words)  # (B, D) in [0, 2**32)
+    # Top 24 bits + 0.5: exactly representable in float32, never 0 or 1 (Box-Muller takes a log).
+    return ((mixed >> 8).to(torch.float32) + 0.5) * (1.0 / (1 << 24))
+
+
 def uniforms(keys: Tensor, steps: Tensor, num_draws: int) -> Tensor:
     """Uniform draws in the open interval (0, 1) for each face at its own step counter.
 
     keys: (B,) int64 from :func:`face_keys`; steps: (B,) int64 (each face's step index, not the
     batch's). Returns (B, num_draws) float32: draw ``d`` of face ``b`` depends only on
-    (keys[b], steps[b], d).
+    (keys[b], steps[b], d). Seeds in [0, 2**32) get distinct keys (the hash is a bijection).
     """
     draws = torch.arange(num_draws, device=keys.device, dtype=torch.int64)  # (D,)
     counters = (steps[:, None] * num_draws + draws[None, :]) * _DRAW_STRIDE  # (B, D)
-    words = hash32(keys[:, None] ^ hash32(counters & _MASK32))  # (B, D) in [0, 2**32)
-    # Top 24 bits + 0.5: exactly representable in float32, never 0 or 1 (Box-Muller takes a log).
-    return ((words >> 8).to(torch.float32) + 0.5) * (1.0 / (1 << 24))
+    return uniforms_from_words(keys, hash32(counters & _MASK32))
 
 
 def normal_pair(u1: Tensor, u2: Tensor) -> tuple[Tensor, Tensor]:

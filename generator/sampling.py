@@ -194,6 +194,7 @@ def sample_faces(
     head_w = decoder.head.weight.to(device).t()  # (H, 123) transposed view, no copy
     head_b = decoder.head.bias.to(device)  # (123,)
     pen_ids = torch.arange(3, device=device)  # (3,) for the one-hot pen input
+    counter_words = rng.counter_words(max_len, _DRAWS_PER_STEP, device)  # (L, 4), face-independent
 
     capacity = min(batch_size, num_faces)
     slots = _new_slots(_round_up(capacity), decoder.hidden_size, max_len, device)
@@ -208,10 +209,11 @@ def sample_faces(
         h = slots.xh[:, 5:]  # (R, H) view: the new h is written straight into the next input
         lstm_update_(gates, slots.c, h)
         z = torch.addmm(head_b, h, head_w)  # (R, 123)
-        u = rng.uniforms(slots.keys, slots.steps, _DRAWS_PER_STEP)  # (R, 4)
+        step_ids = slots.steps.clamp(max=max_len - 1)  # (R,) idle rows may run past the end
+        u = rng.uniforms_from_words(slots.keys, counter_words[step_ids])  # (R, 4)
         dx, dy, pen = _draw_point(z, u, temperature, softmax_temperature)  # (R,) each
         point = torch.stack([dx, dy, pen.to(dx.dtype)], dim=1)  # (R, 3)
-        slots.record[row_ids, slots.steps.clamp(max=max_len - 1)] = point
+        slots.record[row_ids, step_ids] = point
         slots.xh[:, :2] = point[:, :2]  # next input: this point as stroke-5
         slots.xh[:, 2:5] = pen[:, None] == pen_ids  # (R, 3) one-hot p1, p2, p3
         slots.steps += 1
