@@ -1,8 +1,9 @@
 """Faces and their generation.
 
-Storage budget: about 1 KB a face on disk with indexes (README, "Storage"). Strokes are
-stroke-3 int16 bytes (6 bytes a point, see generator.strokes), enums are small integers,
-and the generator model is a 2-byte foreign key rather than its name and digest.
+Storage budget: ≤ 1 KB a face on disk with indexes (README, "Storage"). Strokes are integer
+stroke-3 packed as varints (generator.packing: about 2.5 bytes a point, 6 as int16), enums
+are small integers, and the generator model is a 2-byte foreign key rather than its name
+and digest.
 """
 
 from __future__ import annotations
@@ -42,10 +43,13 @@ def random_shuffle_key() -> float:
 class Face(models.Model):
     """One generated drawing. Reproducible from (generator, seed, temperature)."""
 
-    generator = models.ForeignKey(GeneratorModel, on_delete=models.PROTECT, related_name="faces")
+    # No index of its own: face_unique_draw starts with generator_id.
+    generator = models.ForeignKey(
+        GeneratorModel, on_delete=models.PROTECT, related_name="faces", db_index=False
+    )
     seed = models.BigIntegerField()
     temperature = models.FloatField()
-    strokes = models.BinaryField(help_text="stroke-3 int16 little-endian, Quick, Draw! pixels")
+    strokes = models.BinaryField(help_text="packed integer stroke-3, Quick, Draw! pixels")
     num_points = models.PositiveSmallIntegerField()
     num_strokes = models.PositiveSmallIntegerField()
     created = models.DateTimeField(auto_now_add=True)

@@ -302,26 +302,35 @@ def test_stroke3_to_int16_rejects_positions_and_deltas_outside_int16(rows, what)
 @given(stroke3_arrays(elements=st.integers(-32768, 32767).map(float)))
 def test_int16_stroke3_round_trips_through_bytes_exactly(strokes3):
     stored = strokes3.astype(np.int16)
-    data = stroke3_to_bytes(stored)
-    assert len(data) == 6 * len(stored)
-    back = stroke3_from_bytes(data)
+    back = stroke3_from_bytes(stroke3_to_bytes(stored))
     assert back.dtype == np.int16 and back.flags.writeable
     np.testing.assert_array_equal(back, stored)
 
 
-def test_stroke3_bytes_are_little_endian_int16_six_bytes_a_point():
-    data = stroke3_to_bytes(np.array([[1, -2, 1]], dtype=np.int64))
-    assert data == b"\x01\x00\xfe\xff\x01\x00"
+def test_stroke3_bytes_take_one_byte_a_small_delta_and_carry_the_pen_in_dx():
+    # version byte, then zigzag(1)*2+1 = 5 and zigzag(-2) = 3: one byte each.
+    assert stroke3_to_bytes(np.array([[1, -2, 1]], dtype=np.int64)) == b"\x01\x05\x03"
 
 
-def test_stroke3_from_bytes_rejects_a_length_that_is_not_a_multiple_of_six():
-    with pytest.raises(ValueError, match=r"6-byte points.*got 7"):
-        stroke3_from_bytes(bytes(7))
+def test_real_faces_take_under_half_the_bytes_of_int16(quickdraw_faces):
+    for record in quickdraw_faces:
+        stored = stroke3_to_int16(quickdraw_to_stroke3(record["drawing"]))
+        assert len(stroke3_to_bytes(stored)) < 3 * len(stored)
 
 
-def test_stroke3_from_bytes_rejects_corrupt_pen_values():
-    with pytest.raises(ValueError, match="corrupt"):
-        stroke3_from_bytes(b"\x01\x00\x01\x00\x05\x00")
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"\x02\x00\x00", "format version 2"),
+        (b"\x01\x00\x80", "truncated"),
+        (b"\x01\x00", "odd number"),
+        (b"\x01\xff\xff\xff\x01\x00", "longer than 3 bytes"),
+    ],
+)
+def test_stroke3_from_bytes_rejects_corrupt_data_with_a_clear_message(data, message):
+    with pytest.raises(ValueError, match=message):
+        stroke3_from_bytes(data)
 
 
 def test_stroke3_to_bytes_rejects_floats_and_values_outside_int16():
