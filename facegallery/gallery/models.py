@@ -131,6 +131,13 @@ class GenerationSettings(models.Model):
     temperature_min = models.FloatField(default=0.15)
     temperature_max = models.FloatField(default=0.6)
     filter_enabled = models.BooleanField(default=True, help_text="admit faces by the scorer")
+    # The scoring filter (facegallery/gallery/services/filtering.py).
+    keep_share = models.FloatField(
+        default=0.3, help_text="share of drawn faces the scorer admits (its top share)"
+    )
+    explore_share = models.FloatField(
+        default=0.1, help_text="share of drawn faces admitted regardless of score (exploration)"
+    )
     batch_lease_seconds = models.PositiveIntegerField(
         default=120, help_text="re-dispatch a batch that has not finished after this long"
     )
@@ -145,6 +152,13 @@ class GenerationSettings(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(batch_size__gte=1, batch_size__lte=1024), name="generation_batch_size"
+            ),
+            models.CheckConstraint(
+                condition=Q(keep_share__gt=0, keep_share__lte=1), name="generation_keep_share"
+            ),
+            models.CheckConstraint(
+                condition=Q(explore_share__gte=0, explore_share__lte=1),
+                name="generation_explore_share",
             ),
         ]
 
