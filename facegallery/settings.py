@@ -263,3 +263,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Gallery and voting (public site, JSON API) --------------------------------------------------
+
+# Rate limits per fixed window (0 turns one off). Counted in Redis; skipped while Redis is down.
+RATE_LIMIT_WINDOW_SECONDS = env_int("FACEGALLERY_RATE_WINDOW_SECONDS", 60, minimum=1)
+VOTE_RATE_PER_VOTER = env_int("FACEGALLERY_VOTE_RATE_VOTER", 120, minimum=0)
+VOTE_RATE_PER_IP = env_int("FACEGALLERY_VOTE_RATE_IP", 1200, minimum=0)
+REPORT_RATE_PER_VOTER = env_int("FACEGALLERY_REPORT_RATE_VOTER", 10, minimum=0)
+GALLERY_PAGE_SIZE = env_int("FACEGALLERY_PAGE_SIZE", 24, minimum=1)
+# JSON API request bodies are a label or a short reason: anything bigger is refused (413).
+API_MAX_BODY_BYTES = env_int("FACEGALLERY_API_MAX_BODY_BYTES", 4096, minimum=256)

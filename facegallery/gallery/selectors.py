@@ -1,8 +1,205 @@
-"""Reads for the gallery and generation."""
+"""Reads for the gallery and generation.
+
+Gallery listings use keyset (cursor) pagination: a page continues strictly after the
+(sort value, id) of the last face of the previous page, with a row comparison that the
+partial indexes in Face.Meta serve directly, so page 10,000 costs what page 1 costs (no
+OFFSET). A listing is a chain of *segments* walked in order: "newest" lists the featured
+faces first and then the others; "random" starts at a random shuffle_key and wraps around.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import random
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db.models import BooleanField, F, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
 from facegallery.gallery.models import Face, FaceStatus
+
+# The columns a listing needs (strokes for the thumbnail); the rest stays in the table.
+LIST_FIELDS = (
+    "id",
+    "strokes",
+    "created",
+    "featured",
+    "interesting_count",
+    "boring_count",
+    "wilson_interesting",
+    "wilson_boring",
+    "controversy",
+    "shuffle_key",
+)
+MAX_PAGE_SIZE = 100
+
+
+class Sort(StrEnum):
+    NEWEST = "newest"
+    INTERESTING = "interesting"
+    BORING = "boring"
+    CONTROVERSIAL = "controversial"
+    RANDOM = "random"
+
+
+SORT_LABELS = {
+    Sort.NEWEST: "Newest",
+    Sort.INTERESTING: "Most interesting",
+    Sort.BORING: "Most boring",
+    Sort.CONTROVERSIAL: "Controversial",
+    Sort.RANDOM: "Random",
+}
+
+
+class InvalidCursor(ValueError):
+    """A cursor that this server did not make (or made for another sort)."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    column: str  # a Face field; ties are broken by id in the same direction
+    descending: bool
+    where: Q
+
+
+@dataclass(frozen=True)
+class Cursor:
+    sort: Sort
+    segment: int
+    value: float | int
+    last_id: int
+    start: float = 0.0  # where "random" started (0.0 for the other sorts)
+
+    def encode(self) -> str:
+        payload = [self.sort.value, self.segment, self.value, self.last_id, self.start]
+        raw = json.dumps(payload, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    @classmethod
+    def decode(cls, text: str, *, sort: Sort) -> Cursor:
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            name, segment, value, last_id, start = json.loads(raw)
+        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+            raise InvalidCursor("cursor is malformed") from None
+        numbers_ok = (
+            isinstance(segment, int)
+            and isinstance(last_id, int)
+            and isinstance(value, int | float)
+            and isinstance(start, int | float)
+            and not isinstance(segment, bool)
+            and 0 <= segment < len(_segments(sort, float(start)))
+            and 0 <= start < 1
+            and abs(value) < 2**63
+            and 0 < last_id < 2**63
+        )
+        if name != sort.value:
+            raise InvalidCursor(f"cursor belongs to another sort ({name!r}), not {sort.value!r}")
+        if not numbers_ok:
+            raise InvalidCursor("cursor is malformed")
+        return cls(sort, segment, value, last_id, float(start))
+
+
+@dataclass(frozen=True)
+class FacePage:
+    faces: list[Face]
+    next_cursor: str | None
+    sort: Sort
+
+
+def _segments(sort: Sort, start: float) -> list[Segment]:
+    if sort == Sort.NEWEST:
+        # Featured faces are pinned first (index face_featured), then the rest by id.
+        return [Segment("id", True, Q(featured=True)), Segment("id", True, Q(featured=False))]
+    if sort == Sort.RANDOM:
+        return [
+            Segment("shuffle_key", False, Q(shuffle_key__gte=start)),
+            Segment("shuffle_key", False, Q(shuffle_key__lt=start)),
+        ]
+    column = {
+        Sort.INTERESTING: "wilson_interesting",
+        Sort.BORING: "wilson_boring",
+        Sort.CONTROVERSIAL: "controversy",
+    }[sort]
+    return [Segment(column, True, Q())]
+
+
+def _after(segment: Segment, value: float | int, last_id: int) -> Q | RawSQL:
+    """Strictly after (value, last_id) in the segment's order, as an index condition."""
+    if segment.column == "id":
+        return Q(id__lt=last_id) if segment.descending else Q(id__gt=last_id)
+    # A row comparison, not "a < v OR (a = v AND id < i)": PostgreSQL seeks the composite
+    # index to it, where the OR form would scan every tie (thousands of faces share 0.0).
+    operator = "<" if segment.descending else ">"
+    column = Face._meta.get_field(segment.column).column  # from the fixed list above
+    return RawSQL(
+        f'("gallery_face"."{column}", "gallery_face"."id") {operator} (%s, %s)',
+        (value, last_id),
+        output_field=BooleanField(),
+    )
+
+
+def _ordered(queryset: QuerySet[Face], segment: Segment) -> QuerySet[Face]:
+    sign = "-" if segment.descending else ""
+    if segment.column == "id":
+        return queryset.order_by(f"{sign}id")
+    return queryset.order_by(f"{sign}{segment.column}", f"{sign}id")
+
+
+def face_list_visible(*, featured: bool | None = None, min_votes: int = 0) -> QuerySet[Face]:
+    """Visible faces, optionally only (not) featured or with at least `min_votes` votes."""
+    queryset = Face.objects.filter(status=FaceStatus.VISIBLE).only(*LIST_FIELDS)
+    if featured is not None:
+        queryset = queryset.filter(featured=featured)
+    if min_votes > 0:
+        queryset = queryset.alias(total=F("interesting_count") + F("boring_count")).filter(
+            total__gte=min_votes
+        )
+    return queryset
+
+
+def face_list_gallery(
+    *,
+    sort: Sort = Sort.NEWEST,
+    cursor: str | None = None,
+    limit: int = 24,
+    featured: bool | None = None,
+    min_votes: int = 0,
+) -> FacePage:
+    """One page of visible faces in `sort` order, and the cursor of the next page (or None).
+
+    Raises InvalidCursor for a cursor this function did not hand out for the same sort.
+    """
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    position = Cursor.decode(cursor, sort=sort) if cursor else None
+    start = position.start if position else (random.random() if sort == Sort.RANDOM else 0.0)
+    segments = _segments(sort, start)
+    base = face_list_visible(featured=featured, min_votes=min_votes)
+    rows: list[tuple[int, Face]] = []
+    first = position.segment if position else 0
+    for index in range(first, len(segments)):
+        segment = segments[index]
+        queryset = base.filter(segment.where)
+        if position and index == position.segment:
+            queryset = queryset.filter(_after(segment, position.value, position.last_id))
+        wanted = limit + 1 - len(rows)  # one more than the page tells whether a page follows
+        rows.extend((index, face) for face in _ordered(queryset, segment)[:wanted])
+        if len(rows) > limit:
+            break
+    next_cursor = None
+    if len(rows) > limit:
+        index, last = rows[limit - 1]
+        value = getattr(last, segments[index].column)
+        next_cursor = Cursor(sort, index, value, last.pk, start).encode()
+    return FacePage([face for _, face in rows[:limit]], next_cursor, sort)
+
+
+def face_get_visible(*, face_id: int) -> Face | None:
+    """A publicly visible face, or None (hidden and filtered faces do not exist publicly)."""
+    return Face.objects.filter(pk=face_id, status=FaceStatus.VISIBLE).first()
 
 
 def face_pool_count() -> int:

@@ -9,4 +9,6 @@ from facegallery.gallery import views
 app_name = "gallery"
 urlpatterns = [
     path("", views.gallery, name="gallery"),
+    path("faces/<int:face_id>", views.face_detail, name="face"),
+    path("faces/<int:face_id>.svg", views.face_svg_download, name="face_svg"),
 ]

@@ -2,8 +2,103 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views import defaults
+from django.views.decorators.http import require_GET
+
+from facegallery.gallery.pictures import face_animation, face_svg
+from facegallery.gallery.selectors import (
+    SORT_LABELS,
+    InvalidCursor,
+    Sort,
+    face_get_visible,
+    face_list_gallery,
+)
+from facegallery.voting.identity import voter_if_known
+from facegallery.voting.selectors import vote_labels_for_faces
 
 
+def _bad_request(request, message: str) -> HttpResponse:
+    return render(request, "400.html", {"message": message}, status=400)
+
+
+@require_GET
 def gallery(request):
-    return render(request, "gallery/gallery.html", {"faces": []})
+    """The grid: one page of faces in the chosen sort; htmx asks for the next page's tiles."""
+    try:
+        sort = Sort(request.GET.get("sort", Sort.NEWEST))
+    except ValueError:
+        return _bad_request(request, "Unknown sort: pick one of the tabs above.")
+    try:
+        page = face_list_gallery(
+            sort=sort, cursor=request.GET.get("cursor") or None, limit=settings.GALLERY_PAGE_SIZE
+        )
+    except InvalidCursor:
+        return _bad_request(request, "That page link is broken or out of date.")
+    # Only a visitor who already voted has votes to show; a first visit starts no session.
+    my_votes = vote_labels_for_faces(
+        voter=voter_if_known(request), face_ids=[face.pk for face in page.faces]
+    )
+    tiles = [(face, face_svg(face), my_votes.get(face.pk)) for face in page.faces]
+    context = {"page": page, "tiles": tiles, "sort": sort, "sorts": SORT_LABELS.items()}
+    if request.htmx and request.GET.get("cursor"):
+        return render(request, "gallery/_page.html", context)
+    return render(request, "gallery/gallery.html", context)
+
+
+@require_GET
+def face_detail(request, face_id: int):
+    """The face drawn live, stroke by stroke, with its counts, permalink and download."""
+    face = face_get_visible(face_id=face_id)
+    if face is None:
+        raise Http404("no such face")
+    voter = voter_if_known(request)
+    context = {
+        "face": face,
+        "drawing": face_animation(face),
+        "my_vote": vote_labels_for_faces(voter=voter, face_ids=[face.pk]).get(face.pk),
+        "permalink": request.build_absolute_uri(),
+    }
+    return render(request, "gallery/face.html", context)
+
+
+@require_GET
+def face_svg_download(request, face_id: int):
+    face = face_get_visible(face_id=face_id)
+    if face is None:
+        raise Http404("no such face")
+    response = HttpResponse(face_svg(face, color="#222"), content_type="image/svg+xml")
+    response["Content-Disposition"] = f'attachment; filename="face-{face.pk}.svg"'
+    # Short: a face a moderator hides must stop being served soon, caches included.
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def bad_request(request, exception):
+    if _wants_json(request):
+        return JsonResponse({"detail": "bad request"}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    if _wants_json(request):
+        return JsonResponse({"detail": "forbidden"}, status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception):
+    if _wants_json(request):
+        return JsonResponse({"detail": "not found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _wants_json(request):
+        return JsonResponse({"detail": "internal error: the team has been told"}, status=500)
+    return defaults.server_error(request)

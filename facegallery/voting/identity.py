@@ -22,6 +22,16 @@ def voter_for(request) -> str:
     return f"anon:{voter_id}"
 
 
+def voter_if_known(request) -> str | None:
+    """The voter if this visitor has one already; never starts a session (cheap reads)."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    voter_id = request.session.get(SESSION_VOTER_KEY)
+    if isinstance(voter_id, str) and len(voter_id) == 32:
+        return f"anon:{voter_id}"
+    return None
+
+
 def salted_hash(value: str) -> str:
     """HMAC-SHA256 with VOTER_HASH_SALT: stable for rate limits and blocks, not reversible."""
     return hmac.new(settings.VOTER_HASH_SALT.encode(), value.encode(), hashlib.sha256).hexdigest()

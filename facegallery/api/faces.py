@@ -1,0 +1,145 @@
+"""Faces, votes and reports. Thin: parse, call a selector or service, present."""
+
+from __future__ import annotations
+
+from django.middleware.csrf import get_token
+from django.urls import reverse
+from django.views.decorators.csrf import ensure_csrf_cookie
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.utils import check_csrf
+from pydantic import Field
+
+from facegallery.api.schemas import (
+    CsrfOut,
+    Error,
+    FaceDetailOut,
+    FacePageOut,
+    NextFaceOut,
+    ReportIn,
+    ReportOut,
+    VoteIn,
+    VoteOut,
+)
+from facegallery.gallery.pictures import face_strokes3, face_svg
+from facegallery.gallery.selectors import (
+    MAX_PAGE_SIZE,
+    Sort,
+    face_get_visible,
+    face_list_gallery,
+)
+from facegallery.voting.identity import ip_hash_for, voter_for, voter_if_known
+from facegallery.voting.ratelimit import rate_limit_check
+from facegallery.voting.selectors import face_get_next_for_voting, vote_labels_for_faces
+from facegallery.voting.services import report_create, vote_cast, vote_undo
+
+router = Router(tags=["faces"])
+ERRORS = {400: Error, 403: Error, 404: Error, 413: Error, 429: Error}
+MAX_FACE_ID = 2**63 - 1
+
+
+class FaceFilters(Schema):
+    sort: Sort = Sort.NEWEST
+    cursor: str | None = Field(None, max_length=200, description="from the previous page")
+    limit: int = Field(24, ge=1, le=MAX_PAGE_SIZE)
+    featured: bool | None = Field(None, description="only featured (true) or unfeatured (false)")
+    min_votes: int = Field(0, ge=0, le=1_000_000)
+
+
+def _require_csrf(request) -> None:
+    """State changes need the CSRF token: the voter is the session cookie, which a foreign
+    page could otherwise spend (Django's double-submit check, as for the site's forms)."""
+    if check_csrf(request) is not None:
+        raise HttpError(403, "CSRF check failed: GET /api/csrf, then send the token in X-CSRFToken")
+
+
+def _face_out(face) -> dict:
+    return {
+        "id": face.pk,
+        "url": reverse("gallery:face", args=[face.pk]),
+        "svg_url": reverse("gallery:face_svg", args=[face.pk]),
+        "created": face.created,
+        "featured": face.featured,
+        "interesting_count": face.interesting_count,
+        "boring_count": face.boring_count,
+        "wilson_interesting": face.wilson_interesting,
+        "wilson_boring": face.wilson_boring,
+        "controversy": face.controversy,
+    }
+
+
+def _face_detail_out(face, your_vote: str | None) -> dict:
+    return {
+        **_face_out(face),
+        "strokes": face_strokes3(face).tolist(),
+        "svg": face_svg(face, color="#222"),
+        "your_vote": your_vote,
+    }
+
+
+def _visible_or_404(face_id: int):
+    face = face_get_visible(face_id=face_id) if 0 < face_id <= MAX_FACE_ID else None
+    if face is None:
+        raise HttpError(404, f"face {face_id} does not exist")
+    return face
+
+
+@router.get("/csrf", response=CsrfOut, tags=["session"])
+@ensure_csrf_cookie
+def csrf(request):
+    """Sets the csrftoken cookie; the token goes back in X-CSRFToken on PUT/POST/DELETE."""
+    return {"csrf_token": get_token(request)}
+
+
+@router.get("/faces", response={200: FacePageOut, **ERRORS})
+def face_list(request, filters: Query[FaceFilters]):
+    """Visible faces, one page at a time (keyset pagination: follow next_cursor)."""
+    page = face_list_gallery(**filters.dict())
+    return {"items": [_face_out(face) for face in page.faces], "next_cursor": page.next_cursor}
+
+
+@router.get("/faces/{face_id}", response={200: FaceDetailOut, **ERRORS})
+def face_detail(request, face_id: int):
+    """One face with its stroke-3 strokes and SVG."""
+    face = _visible_or_404(face_id)
+    mine = vote_labels_for_faces(voter=voter_if_known(request), face_ids=[face.pk])
+    return _face_detail_out(face, mine.get(face.pk))
+
+
+@router.get("/vote/next", response={200: NextFaceOut, **ERRORS}, tags=["votes"])
+def next_for_voting(request, exclude: Query[list[int]] = None):
+    """The next face this visitor has not voted on (exclude: faces skipped so far)."""
+    skipped = [i for i in (exclude or [])[:500] if 0 < i <= MAX_FACE_ID]
+    face = face_get_next_for_voting(voter=voter_for(request), exclude_ids=skipped)
+    return {"face": _face_detail_out(face, None) if face else None}
+
+
+@router.put("/faces/{face_id}/vote", response={200: VoteOut, **ERRORS}, tags=["votes"])
+def vote_put(request, face_id: int, body: VoteIn):
+    """Cast or change this visitor's vote (idempotent)."""
+    _require_csrf(request)
+    _visible_or_404(face_id)
+    voter, ip_hash = voter_for(request), ip_hash_for(request)
+    rate_limit_check(action="vote", voter=voter, ip_hash=ip_hash)
+    return vote_cast(face_id=face_id, voter=voter, label=body.label, ip_hash=ip_hash)
+
+
+@router.delete("/faces/{face_id}/vote", response={200: VoteOut, **ERRORS}, tags=["votes"])
+def vote_delete(request, face_id: int):
+    """Undo this visitor's vote (no vote to undo: changed is false)."""
+    _require_csrf(request)
+    _visible_or_404(face_id)
+    voter, ip_hash = voter_for(request), ip_hash_for(request)
+    rate_limit_check(action="vote", voter=voter, ip_hash=ip_hash)
+    return vote_undo(face_id=face_id, voter=voter)
+
+
+@router.post("/faces/{face_id}/reports", response={201: ReportOut, **ERRORS}, tags=["reports"])
+def report_post(request, face_id: int, body: ReportIn):
+    """Report a face to the moderators (once per visitor and face)."""
+    _require_csrf(request)
+    _visible_or_404(face_id)
+    voter, ip_hash = voter_for(request), ip_hash_for(request)
+    rate_limit_check(action="report", voter=voter, ip_hash=ip_hash)
+    report = report_create(face_id=face_id, voter=voter, reason=body.reason, ip_hash=ip_hash)
+    return 201, {"face_id": face_id, "status": report.resolution}

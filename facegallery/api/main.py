@@ -1,0 +1,89 @@
+"""The NinjaAPI instance, its error bodies, and the URL patterns.
+
+Every error is {"detail": "<one line>"} with a 4xx status: validation errors (400),
+unknown faces (404), wrong methods (405), bodies over API_MAX_BODY_BYTES (413),
+rate limits (429 with Retry-After). Nothing is recorded on any of them.
+
+CSRF: votes and reports belong to the session cookie's voter, so the state-changing
+endpoints run Django's CSRF check (cookie + X-CSRFToken header, the same scheme as the
+site's forms); GET /api/csrf hands out the cookie and token.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.conf import settings
+from django.http import JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import ValidationError
+
+from facegallery.api.faces import router as faces_router
+from facegallery.voting.ratelimit import RateLimited
+from facegallery.voting.services import VotingError
+
+api = NinjaAPI(
+    title="Face Gallery API",
+    version="1",
+    description=(
+        "Faces drawn by sketch-rnn, and the votes that teach it. Votes and reports belong to "
+        "the session (cookie); PUT/POST/DELETE need the CSRF token from GET /api/csrf in the "
+        'X-CSRFToken header. Errors are {"detail": "..."} with a 4xx status.'
+    ),
+    urls_namespace="api",
+)
+api.add_router("/", faces_router)
+
+
+def _location(loc: tuple) -> str:
+    parts = [str(part) for part in loc if part not in ("body", "query", "path", "filters")]
+    return ".".join(parts) or "request"
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    message = "; ".join(f"{_location(e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors)
+    return api.create_response(request, {"detail": message or "invalid request"}, status=400)
+
+
+@api.exception_handler(VotingError)
+def voting_error(request, exc: VotingError):
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status)
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request, exc: RateLimited):
+    response = api.create_response(request, {"detail": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _guarded(view):
+    """Refuse oversized bodies before they are read; make ninja's 405 JSON."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > settings.API_MAX_BODY_BYTES:
+            return JsonResponse(
+                {"detail": f"request body over {settings.API_MAX_BODY_BYTES} bytes"}, status=413
+            )
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and response.get("Content-Type", "").startswith("text/"):
+            allowed = response.get("Allow", "")
+            message = f"method {request.method} not allowed here (allowed: {allowed})"
+            response = JsonResponse({"detail": message}, status=405, headers={"Allow": allowed})
+        return response
+
+    guarded.csrf_exempt = True  # CSRF is checked per endpoint (see the module docstring)
+    return guarded
+
+
+def api_urls():
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        pattern.callback = _guarded(pattern.callback)
+    return patterns, app_name, namespace

@@ -1,0 +1,72 @@
+"""Vote mode's per-visit state, kept in the (database) session.
+
+- count: votes cast in vote mode this visit (undo takes one back)
+- history: the faces voted on in vote mode, newest last, for undo
+- skipped: faces skipped this visit, never shown again this visit
+"""
+
+from __future__ import annotations
+
+from facegallery.gallery.pictures import face_animation
+from facegallery.gallery.selectors import face_get_visible
+from facegallery.voting.models import Label, Vote
+from facegallery.voting.selectors import face_get_next_for_voting
+from facegallery.voting.services import VotingError, vote_cast, vote_undo
+
+COUNT_KEY = "vote_mode_count"
+HISTORY_KEY = "vote_mode_history"
+SKIPPED_KEY = "vote_mode_skipped"
+HISTORY_LIMIT = 100  # undo reaches this far back
+SKIPPED_LIMIT = 500  # keeps the session row and the exclusion list small
+
+
+def _push(session, key: str, value: int, limit: int) -> None:
+    session[key] = [*session.get(key, []), value][-limit:]
+
+
+def act(
+    request, *, action: str, face_id: int | None, voter: str, ip_hash: str
+) -> tuple[int | None, str]:
+    """Apply a vote-mode action; returns (face to show next or None, notice for the visitor).
+
+    Raises VotingError when the vote is refused (unknown or hidden face, blocked voter).
+    """
+    session = request.session
+    if action == "undo":
+        history = list(session.get(HISTORY_KEY, []))
+        if not history:
+            return face_id, "Nothing to undo."
+        last = history.pop()
+        session[HISTORY_KEY] = history
+        result = vote_undo(face_id=last, voter=voter)
+        if result.changed:
+            session[COUNT_KEY] = max(0, session.get(COUNT_KEY, 0) - 1)
+        return last, f"Vote on face #{last} undone."
+    if face_id is None:
+        raise VotingError("which face? the form names none")
+    if action == "skip":
+        _push(session, SKIPPED_KEY, face_id, SKIPPED_LIMIT)
+        return None, ""
+    result = vote_cast(face_id=face_id, voter=voter, label=action, ip_hash=ip_hash)
+    if result.changed:
+        session[COUNT_KEY] = session.get(COUNT_KEY, 0) + 1
+        _push(session, HISTORY_KEY, face_id, HISTORY_LIMIT)
+    return None, f"Face #{face_id}: {Label(action).label}."
+
+
+def card_context(request, *, voter: str, prefer_id: int | None) -> dict:
+    """What the vote card shows: `prefer_id` if the voter may still vote on it, else the next."""
+    face = None
+    if prefer_id is not None:
+        face = face_get_visible(face_id=prefer_id)
+        if face is not None and Vote.objects.filter(face=face, voter=voter).exists():
+            face = None
+    if face is None:
+        skipped = request.session.get(SKIPPED_KEY, [])
+        face = face_get_next_for_voting(voter=voter, exclude_ids=skipped)
+    return {
+        "face": face,
+        "drawing": face_animation(face) if face is not None else None,
+        "vote_count": request.session.get(COUNT_KEY, 0),
+        "can_undo": bool(request.session.get(HISTORY_KEY)),
+    }
