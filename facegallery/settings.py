@@ -274,3 +274,26 @@ REPORT_RATE_PER_VOTER = env_int("FACEGALLERY_REPORT_RATE_VOTER", 10, minimum=0)
 GALLERY_PAGE_SIZE = env_int("FACEGALLERY_PAGE_SIZE", 24, minimum=1)
 # JSON API request bodies are a label or a short reason: anything bigger is refused (413).
 API_MAX_BODY_BYTES = env_int("FACEGALLERY_API_MAX_BODY_BYTES", 4096, minimum=256)
+
+# --- Scoring filter (facegallery/scoring): retraining thresholds -------------------------------
+# keep_share / explore_share live in GenerationSettings (editable in the admin).
+
+# Retrain once this many new (non-voided) votes arrived since the last version was trained.
+SCORER_RETRAIN_MIN_NEW_VOTES = env_int("FACEGALLERY_SCORER_RETRAIN_MIN_NEW_VOTES", 200, minimum=1)
+# A face needs this many votes to become a training label.
+SCORER_MIN_VOTES_PER_FACE = env_int("FACEGALLERY_SCORER_MIN_VOTES", 1, minimum=1)
+# No scorer is trained from fewer labelled faces than this.
+SCORER_MIN_TRAINING_FACES = env_int("FACEGALLERY_SCORER_MIN_FACES", 150, minimum=10)
+# Share of labelled faces held out (fixed by face id) to compare versions, percent.
+SCORER_HOLDOUT_PERCENT = env_int("FACEGALLERY_SCORER_HOLDOUT_PERCENT", 20, minimum=5)
+# The learned raster encoder joins the hand-made features from this many labelled faces on.
+SCORER_ENCODER_MIN_FACES = env_int("FACEGALLERY_SCORER_ENCODER_MIN_FACES", 1500, minimum=0)
+# The generator's NLL as a feature (costs a decoder pass per face, computed once and cached).
+SCORER_USE_NLL = env_bool("FACEGALLERY_SCORER_USE_NLL", True)
+# Votes beyond this many on one face add no more weight (a viral face must not dominate).
+SCORER_VOTE_WEIGHT_CAP = env_int("FACEGALLERY_SCORER_VOTE_WEIGHT_CAP", 10, minimum=1)
+SCORER_RETRAIN_CHECK_SECONDS = float(env_int("FACEGALLERY_SCORER_CHECK_SECONDS", 300, minimum=5))
+CELERY_BEAT_SCHEDULE["scorer-retrain-if-due"] = {
+    "task": "scoring.scorer_retrain_if_due",
+    "schedule": SCORER_RETRAIN_CHECK_SECONDS,
+}

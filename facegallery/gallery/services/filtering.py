@@ -1,17 +1,31 @@
 """The admission decision for freshly drawn faces: which are shown, which are filtered.
 
-Until a scorer has been trained (or with the filter switched off) every face is admitted
-with probability 1, unflagged.
+With the filter on and an active scorer, each batch is scored and a face is admitted when
+  - its score is at or above the threshold that keeps `keep_share` of unfiltered draws (the
+    threshold comes from the scorer's score quantiles on recent draws), or
+  - the exploration draw picks it (probability `explore_share`), whatever its score.
+A face's admission probability is therefore 1 above the threshold and explore_share below it;
+faces admitted only by exploration are flagged `explored`, and training weighs every voted
+face by 1 / admission probability (facegallery/scoring/services/labels.py). Rejected faces are
+still inserted, with status FILTERED: never shown, but an unbiased sample of what is drawn.
+
+No scorer, the filter switched off, or a scorer that cannot be loaded or run: every face is
+admitted unflagged with probability 1. A broken scorer logs a warning and never stops
+generation, so the gallery cannot run dry because of it.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from facegallery.gallery.models import FaceStatus
+from facegallery.gallery.models import FaceStatus, GenerationSettings
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -34,12 +48,104 @@ class Admission:
 
 ADMIT_ALL = Admission(status=FaceStatus.VISIBLE)
 
+# The active scorer, loaded once per process and kept until another version becomes active.
+# A version that failed to load is remembered too (as None), so a corrupted artifact costs one
+# load attempt per process, not one per batch.
+_lock = threading.Lock()
+_loaded: dict[int, object] = {}
 
-def admission_decide(*, drawings: Sequence[np.ndarray], temperature: float) -> list[Admission]:
-    """One Admission per drawing, in order."""
-    return [ADMIT_ALL] * len(drawings)
+
+def _scorer_for(version: int):
+    """(net, config, generator_name) of `version`, or None if it is unusable (logged)."""
+    from facegallery.scoring.models import ScorerVersion
+    from generator.scorer import ScorerLoadError, load_scorer
+
+    with _lock:
+        if version in _loaded:
+            return _loaded[version]
+        row = ScorerVersion.objects.filter(version=version).first()
+        entry = None
+        if row is None:
+            logger.warning("scorer v%s vanished; admitting faces unfiltered", version)
+        else:
+            try:
+                net, config = load_scorer(row.artifact, row.config)
+                entry = (net, config, row.generator_name)
+                logger.info("loaded scorer v%s (%s)", version, ", ".join(row.features_used))
+            except ScorerLoadError as exc:
+                logger.warning("scorer v%s: %s", version, exc)
+        _loaded.clear()  # only the active version is worth keeping
+        _loaded[version] = entry
+        return entry
+
+
+def _settings() -> GenerationSettings:
+    settings_row, _ = GenerationSettings.objects.get_or_create(pk=1)
+    return settings_row
+
+
+def admission_decide(
+    *, drawings: Sequence[np.ndarray], temperature: float, rng: np.random.Generator | None = None
+) -> list[Admission]:
+    """One Admission per drawing (normalised stroke-3, as sampled), in order."""
+    from facegallery.scoring.selectors import scorer_active_version
+
+    config = _settings()
+    version = scorer_active_version() if config.filter_enabled else None
+    if version is None or not len(drawings):
+        return [ADMIT_ALL] * len(drawings)
+    entry = _scorer_for(version)
+    if entry is None:
+        logger.warning(
+            "scorer v%s is unusable: %s faces admitted unfiltered", version, len(drawings)
+        )
+        return [ADMIT_ALL] * len(drawings)
+    try:
+        scores, threshold = _score(entry, drawings, temperature, config.keep_share)
+    except Exception:
+        # Whatever breaks in scoring (a decoder that cannot be loaded, a bad drawing), the
+        # batch is still shown: an unfiltered gallery beats an empty one.
+        logger.warning("scorer v%s failed: batch admitted unfiltered", version, exc_info=True)
+        return [ADMIT_ALL] * len(drawings)
+    rng = rng or np.random.default_rng()
+    explore = rng.random(len(drawings)) < config.explore_share
+    decisions = []
+    for score, pick in zip(scores.tolist(), explore.tolist(), strict=True):
+        above = score >= threshold
+        decisions.append(
+            Admission(
+                status=FaceStatus.VISIBLE if above or pick else FaceStatus.FILTERED,
+                scorer_version=version,
+                score=score,
+                explored=pick and not above,
+                admission_probability=1.0 if above else config.explore_share,
+            )
+        )
+    return decisions
+
+
+def _score(entry, drawings, temperature: float, keep_share: float) -> tuple[np.ndarray, float]:
+    from facegallery.gallery import decoders
+    from facegallery.scoring.services.features import feature_batch, stored_form
+    from generator.scorer import predict, threshold_for_share
+
+    net, config, generator_name = entry
+    scale = decoders.decoder_get(generator_name).scale_factor
+    batch = feature_batch(
+        config=config,
+        stored=stored_form(drawings, scale),
+        temperatures=[temperature] * len(drawings),
+        scale_factor=scale,
+        generator_name=generator_name,
+    )
+    return predict(net, batch), threshold_for_share(config, keep_share)
 
 
 def expected_admit_rate(*, enabled: bool) -> float:
     """The share of drawn faces expected to be shown, for sizing top-up batches."""
-    return 1.0
+    from facegallery.scoring.selectors import scorer_active_version
+
+    if not enabled or scorer_active_version() is None:
+        return 1.0
+    config = _settings()
+    return config.keep_share + config.explore_share * (1.0 - config.keep_share)

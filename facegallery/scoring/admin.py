@@ -1,0 +1,99 @@
+"""Admin of the feedback loop: scorer versions with metrics, the loop chart, pin/rollback and
+an on-demand retrain."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+
+from facegallery.gallery.models import GenerationSettings
+from facegallery.scoring import selectors
+from facegallery.scoring.charts import loop_chart_svg
+from facegallery.scoring.models import ScorerVersion
+from facegallery.scoring.services.versions import (
+    ScorerVersionError,
+    scorer_version_pin,
+    scorer_version_unpin,
+)
+
+
+@admin.register(ScorerVersion)
+class ScorerVersionAdmin(admin.ModelAdmin):
+    list_display = [
+        "version",
+        "created",
+        "auc",
+        "incumbent_auc",
+        "log_loss",
+        "calibration_error",
+        "training_faces",
+        "holdout_faces",
+        "is_active",
+        "pinned",
+        "promoted",
+        "note",
+    ]
+    list_filter = ["is_active", "promoted"]
+    exclude = ["artifact"]
+    readonly_fields = [f.name for f in ScorerVersion._meta.fields if f.name != "artifact"]
+    actions = ["pin_version", "unpin_version"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # versions come from training only
+
+    @admin.action(description="Make active and pin (rollback to this version)")
+    def pin_version(self, request, queryset) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one version to pin.", messages.ERROR)
+            return
+        try:
+            row = scorer_version_pin(version=queryset.get().version)
+        except ScorerVersionError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(request, f"Scorer v{row.version} is active and pinned.")
+
+    @admin.action(description="Release the pin (better versions may replace the active one)")
+    def unpin_version(self, request, queryset) -> None:
+        scorer_version_unpin()
+        self.message_user(request, "The pin is released.")
+
+    def get_urls(self):
+        retrain = self.admin_site.admin_view(self.retrain_view)
+        return [
+            path("retrain/", retrain, name="scoring_scorerversion_retrain"),
+            *super().get_urls(),
+        ]
+
+    def retrain_view(self, request):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        from facegallery.scoring.tasks import scorer_retrain as scorer_retrain_task
+
+        transaction.on_commit(scorer_retrain_task.delay)
+        self.message_user(request, "Retraining was queued; the new version appears here soon.")
+        return HttpResponseRedirect(reverse("admin:scoring_scorerversion_changelist"))
+
+    def changelist_view(self, request, extra_context=None):
+        config, _ = GenerationSettings.objects.get_or_create(pk=1)
+        last = ScorerVersion.objects.aggregate(seen=Max("votes_seen"))["seen"] or 0
+        context = {
+            "loop_chart": loop_chart_svg(selectors.loop_history()),
+            "filter": config,
+            "keep_percent": round(100 * config.keep_share),
+            "explore_percent": round(100 * config.explore_share),
+            "settings_url": reverse("admin:gallery_generationsettings_change", args=[config.pk]),
+            "active": selectors.scorer_active_get(),
+            "retrain_votes": settings.SCORER_RETRAIN_MIN_NEW_VOTES,
+            "new_votes": selectors.votes_total() - last,
+            "retrain_url": reverse("admin:scoring_scorerversion_retrain"),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context=context)

@@ -1,0 +1,38 @@
+"""The admin's chart of the feedback loop, as an inline SVG drawn by matplotlib."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display in web processes
+
+from matplotlib.figure import Figure
+
+from facegallery.scoring.selectors import LoopPoint
+
+
+def loop_chart_svg(points: list[LoopPoint]) -> str:
+    """Held-out AUC and the interesting-vote share of shown faces, per scorer version.
+
+    Version 0 stands for faces shown with no filter (the baseline share)."""
+    figure = Figure(figsize=(7, 3))
+    axes = figure.add_subplot()
+    versions = [p.version for p in points]
+    aucs = [p.auc if p.auc is not None else float("nan") for p in points]
+    shares = [
+        p.shown_interesting_share if p.shown_interesting_share is not None else float("nan")
+        for p in points
+    ]
+    axes.plot(versions, aucs, marker="o", label="held-out AUC")
+    axes.plot(versions, shares, marker="s", label="interesting share of shown faces")
+    axes.set_xlabel("scorer version (0: unfiltered)")
+    axes.set_ylim(0, 1)
+    axes.grid(alpha=0.3)
+    axes.legend(loc="lower right", fontsize="small")
+    figure.tight_layout()
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg")
+    svg = buffer.getvalue()
+    return svg[svg.find("<svg") :]  # drop the XML prolog and doctype for inline use

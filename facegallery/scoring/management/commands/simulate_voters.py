@@ -1,0 +1,127 @@
+"""`manage.py simulate_voters --votes N --taste NAME`: the whole feedback loop with simulated
+visitors, to check that the filter learns a taste.
+
+Each round draws faces through the real generation service (with the real admission filter),
+lets simulated visitors vote through the real vote-mode selector and vote_cast, then retrains
+the scorer. A visitor calls a face interesting when the taste (generator/tastes.py) likes it,
+flipping the answer with probability --noise. Per round it prints the share of newly drawn
+faces the taste likes (unfiltered: every draw, shown or filtered) and of newly shown faces.
+
+Run it on a scratch database: it refuses to mix its votes with real ones.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from facegallery.gallery.models import Face, FaceStatus
+from facegallery.gallery.services.generation import faces_generate_now, generation_settings_get
+from facegallery.scoring.services.features import normalised_drawings
+from facegallery.scoring.services.training import scorer_retrain
+from facegallery.voting.models import Label, Vote
+from facegallery.voting.selectors import face_get_next_for_voting
+from facegallery.voting.services import vote_cast
+from generator.tastes import TASTES, taste_likes
+
+
+def _taste_of_faces(taste: str, rows: list[dict]) -> np.ndarray:
+    if not rows:
+        return np.zeros(0, bool)
+    scale = rows[0]["generator__scale_factor"]
+    return taste_likes(taste, normalised_drawings([r["strokes"] for r in rows], scale))
+
+
+class Command(BaseCommand):
+    help = "Run the vote -> retrain -> filter loop with simulated visitors of a given taste."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--votes", type=int, required=True, help="votes to cast in all")
+        parser.add_argument("--taste", required=True, help=", ".join(sorted(TASTES)))
+        parser.add_argument("--round-votes", type=int, default=250, help="votes between retrains")
+        parser.add_argument("--noise", type=float, default=0.1, help="chance a vote is flipped")
+        parser.add_argument("--visitors", type=int, default=40)
+        parser.add_argument("--seed", type=int, default=0)
+
+    def handle(self, *args, votes: int, taste: str, round_votes: int, noise: float,
+               visitors: int, seed: int, **options) -> None:  # fmt: skip
+        if taste not in TASTES:
+            raise CommandError(f"unknown taste {taste!r}; choose from {', '.join(sorted(TASTES))}")
+        if votes < 1 or round_votes < 1 or not 0 <= noise < 0.5 or visitors < 1:
+            raise CommandError(
+                "--votes, --round-votes, --visitors must be >= 1, 0 <= --noise < 0.5"
+            )
+        if Vote.objects.exists():
+            raise CommandError(
+                "this database already has votes: run the simulation on a scratch one"
+            )
+        config = generation_settings_get()
+        if not config.filter_enabled:
+            raise CommandError("the scoring filter is switched off in the generation settings")
+        rng = random.Random(seed)
+        self.stdout.write(
+            f"taste {taste}: {votes} votes, retrain every {round_votes}, noise {noise}, keep "
+            f"{config.keep_share:.0%} + explore {config.explore_share:.0%}"
+        )
+        header = f"{'round':>5} {'votes':>6} {'scorer':>7} {'AUC':>6} {'drawn':>6} {'shown':>6} "
+        header += f"{'likes(unfiltered)':>18} {'likes(shown)':>13}"
+        self.stdout.write(header)
+        lines, cast, round_no = [], 0, 0
+        progress = tqdm(total=votes, desc="votes", unit="vote", disable=None)
+        while cast < votes:
+            round_no += 1
+            target = min(round_votes, votes - cast)
+            first_id = self._draw_until_pool(target)
+            cast += self._vote_round(taste, target, noise, visitors, rng, progress)
+            new = list(
+                Face.objects.filter(pk__gt=first_id)
+                .exclude(status=FaceStatus.HIDDEN)
+                .values("strokes", "status", "scorer_version", "generator__scale_factor")
+            )
+            likes = _taste_of_faces(taste, new)
+            shown = np.array([r["status"] == FaceStatus.VISIBLE for r in new], bool)
+            version = new[-1]["scorer_version"] if new else None
+            result = scorer_retrain(force=True, seed=seed)
+            auc = "" if result.auc is None else f"{result.auc:.3f}"
+            line = (
+                f"{round_no:>5} {cast:>6} {('v' + str(version)) if version else 'none':>7} "
+                f"{auc:>6} {len(new):>6} {int(shown.sum()):>6} "
+                f"{likes.mean():>18.1%} {likes[shown].mean() if shown.any() else 0:>13.1%}"
+            )
+            lines.append(line)
+            progress.write(line)
+        progress.close()
+        self.stdout.write("\nfinal table")
+        self.stdout.write(header)
+        for line in lines:
+            self.stdout.write(line)
+
+    def _draw_until_pool(self, target: int) -> int:
+        """Draw through the real pipeline until `target` unvoted faces are shown."""
+        first_id = Face.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        pool = Face.objects.filter(status=FaceStatus.VISIBLE, interesting_count=0, boring_count=0)
+        while pool.filter(pk__gt=first_id).count() < target:
+            # Batches of 64: each batch has one temperature, so a round spans several.
+            faces_generate_now(count=256, batch_size=64)
+        return first_id
+
+    def _vote_round(self, taste, target, noise, visitors, rng, progress) -> int:
+        cast = 0
+        for _ in range(target):
+            voter = f"sim:{rng.randrange(visitors)}"
+            face = face_get_next_for_voting(voter=voter)
+            if face is None:
+                break
+            likes = bool(_taste_of_faces(taste, [{"strokes": face.strokes,
+                "generator__scale_factor": face.generator.scale_factor}])[0])  # fmt: skip
+            if rng.random() < noise:
+                likes = not likes
+            vote_cast(
+                face_id=face.pk, voter=voter, label=Label.INTERESTING if likes else Label.BORING
+            )
+            cast += 1
+            progress.update(1)
+        return cast

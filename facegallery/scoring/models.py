@@ -1,0 +1,65 @@
+"""Scorer versions (artifact + metrics) and the cache of the generator's NLL features."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class ScorerVersion(models.Model):
+    """One trained scorer. Generation reads only the active one (at most one is active)."""
+
+    version = models.PositiveIntegerField(unique=True)
+    # torch.save(state_dict) bytes, loaded with weights_only=True; config rebuilds the module
+    # (generator.scorer.ScorerConfig, including the score quantiles used as thresholds).
+    artifact = models.BinaryField()
+    config = models.JSONField()
+    features_used = models.JSONField(default=list)
+    generator_name = models.CharField(max_length=64, default="face")
+    # Held-out metrics of this version, and of the version active at training time on the
+    # very same held-out faces (the promotion rule compares these two).
+    auc = models.FloatField(null=True, blank=True)
+    log_loss = models.FloatField(null=True, blank=True)
+    calibration_error = models.FloatField(null=True, blank=True)
+    incumbent_version = models.PositiveIntegerField(null=True, blank=True)
+    incumbent_auc = models.FloatField(null=True, blank=True)
+    training_faces = models.PositiveIntegerField()
+    holdout_faces = models.PositiveIntegerField()
+    votes_seen = models.PositiveIntegerField(help_text="non-voided votes when it was trained")
+    seconds = models.FloatField(default=0.0, help_text="training time")
+    created = models.DateTimeField(auto_now_add=True)
+    promoted = models.BooleanField(default=False, help_text="won against the active version")
+    is_active = models.BooleanField(default=False)
+    pinned = models.BooleanField(
+        default=False, help_text="active by a moderator's choice: retraining never replaces it"
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="scorer_one_active"
+            ),
+            models.CheckConstraint(
+                condition=Q(pinned=False) | Q(is_active=True), name="scorer_pinned_is_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"scorer v{self.version}"
+
+
+class DrawingNll(models.Model):
+    """The generator's NLL statistics of a drawing, computed once and reused.
+
+    Keyed by a digest of the stored stroke bytes and the generator rather than by face:
+    the admission filter computes them before the Face rows (and their ids) exist, and the
+    trainer later finds them again from Face.strokes without a second decoder pass.
+    """
+
+    key = models.CharField(primary_key=True, max_length=40)  # sha1 hex of generator + strokes
+    values = models.BinaryField()  # float32 x len(generator.features.NLL_NAMES)
+
+    def __str__(self) -> str:
+        return f"NLL {self.key[:12]}"

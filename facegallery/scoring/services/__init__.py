@@ -1,0 +1,1 @@
+"""Writes of the scoring loop: labels, features, training and promotion, version changes."""

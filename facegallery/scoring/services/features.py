@@ -1,0 +1,115 @@
+"""Features of faces for the scorer, from stored strokes or fresh drawings, NLL cached.
+
+Both paths (admission of fresh drawings, training on stored faces) featurise the *stored*
+form of a drawing: the rounded pixel stroke-3 that Face.strokes holds, scaled back to
+normalised units. So a face gets exactly the same features at admission and at training time,
+and the NLL computed at admission (DrawingNll, keyed by the stored bytes) is found again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from facegallery.gallery import decoders
+from facegallery.scoring.models import DrawingNll
+from generator import features
+from generator import strokes as stroke_formats
+from generator.scorer import FeatureBatch, ScorerConfig
+
+_NLL_WIDTH = len(features.NLL_NAMES)
+
+
+def nll_key(generator_name: str, stored: bytes) -> str:
+    return hashlib.sha1(generator_name.encode() + b"\0" + bytes(stored)).hexdigest()
+
+
+def stored_form(drawings: Sequence[np.ndarray], scale_factor: float) -> list[bytes]:
+    """The Face.strokes bytes each normalised drawing will be stored as (see face_build)."""
+    return [
+        stroke_formats.stroke3_to_bytes(
+            stroke_formats.stroke3_to_int16(stroke_formats.to_pixels(d, scale_factor))
+        )
+        for d in drawings
+    ]
+
+
+def normalised_drawings(stored: Sequence[bytes], scale_factor: float) -> list[np.ndarray]:
+    out = []
+    for data in stored:
+        pixels = stroke_formats.stroke3_from_bytes(data).astype(np.float32)
+        pixels[:, :2] /= scale_factor
+        out.append(pixels)
+    return out
+
+
+def _nll_rows(generator_name: str, stored: Sequence[bytes], drawings: list[np.ndarray]):
+    """(N, NLL width) float32: cached rows, the missing ones computed and cached."""
+    from generator.likelihood import drawing_nll
+
+    keys = [nll_key(generator_name, data) for data in stored]
+    cached = {
+        row.key: np.frombuffer(bytes(row.values), np.float32)
+        for row in DrawingNll.objects.filter(key__in=set(keys))
+    }
+    missing = [k for k, key in enumerate(keys) if key not in cached]
+    if missing:
+        decoder = decoders.decoder_get(generator_name)
+        computed = features.nll_stats(drawing_nll(decoder, [drawings[k] for k in missing]))
+        fresh = {keys[k]: row for k, row in zip(missing, computed, strict=True)}
+        DrawingNll.objects.bulk_create(
+            [DrawingNll(key=key, values=row.tobytes()) for key, row in fresh.items()],
+            ignore_conflicts=True,  # a concurrent worker or a retried batch stored it first
+        )
+        cached.update(fresh)
+    return np.stack([cached[key] for key in keys]) if keys else np.zeros((0, _NLL_WIDTH))
+
+
+def feature_batch(
+    *,
+    config: ScorerConfig,
+    stored: Sequence[bytes],
+    temperatures: Sequence[float],
+    scale_factor: float,
+    generator_name: str,
+) -> FeatureBatch:
+    """The scorer inputs for faces given by their stored stroke bytes, in order."""
+    drawings = normalised_drawings(stored, scale_factor)
+    stats, raster = features.featurize(drawings)
+    columns = [stats]
+    if config.use_nll:
+        columns.append(_nll_rows(generator_name, stored, drawings))
+    if config.use_temperature:
+        columns.append(np.asarray(temperatures, np.float32).reshape(-1, 1))
+    tabular = np.concatenate(columns, axis=1).astype(np.float32)
+    return FeatureBatch(tabular, raster if config.use_raster else None)
+
+
+def face_feature_batch(*, config: ScorerConfig, rows: Sequence[dict]) -> FeatureBatch:
+    """Features of Face rows given as dicts with strokes, temperature, generator__name and
+    generator__scale_factor (see selectors.face_rows_for_features), in order."""
+    if not rows:
+        width = len(config.tabular_names())
+        raster = np.zeros((0, features.RASTER_SIZE, features.RASTER_SIZE), np.float32)
+        return FeatureBatch(np.zeros((0, width), np.float32), raster if config.use_raster else None)
+    parts: list[tuple[np.ndarray, FeatureBatch]] = []
+    groups: dict[tuple[str, float], list[int]] = {}
+    for k, row in enumerate(rows):
+        groups.setdefault((row["generator__name"], row["generator__scale_factor"]), []).append(k)
+    for (name, scale), index in groups.items():
+        batch = feature_batch(
+            config=config,
+            stored=[rows[k]["strokes"] for k in index],
+            temperatures=[rows[k]["temperature"] for k in index],
+            scale_factor=scale,
+            generator_name=name,
+        )
+        parts.append((np.asarray(index), batch))
+    order = np.argsort(np.concatenate([index for index, _ in parts]))
+    tabular = np.concatenate([b.tabular for _, b in parts])[order]
+    raster = None
+    if config.use_raster:
+        raster = np.concatenate([b.raster for _, b in parts])[order]
+    return FeatureBatch(tabular, raster)

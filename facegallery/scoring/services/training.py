@@ -1,0 +1,193 @@
+"""Retraining the scorer from votes, and the promotion rule.
+
+A run builds labels (services/labels.py), trains on the non-held-out faces, measures the new
+scorer and the active one on the same held-out faces, and stores the new version. It becomes
+active only if it wins (promotion_decide). A run that raises stores nothing and changes
+nothing: the active version stays as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max
+
+from facegallery.scoring import selectors
+from facegallery.scoring.models import ScorerVersion
+from facegallery.scoring.services.features import face_feature_batch
+from facegallery.scoring.services.labels import labels_build
+from generator.scorer import (
+    ScorerConfig,
+    ScorerLoadError,
+    artifact_bytes,
+    load_scorer,
+    predict,
+    score_quantiles,
+    train_scorer,
+)
+from generator.scorer_metrics import evaluate
+
+logger = logging.getLogger(__name__)
+
+REFERENCE_DRAWS = 2000  # recent draws scored to turn keep shares into thresholds
+_LOCK_ID = 0x5C0BE  # pg advisory lock: one training run at a time across workers
+
+
+@dataclass(frozen=True)
+class RetrainResult:
+    version: int | None  # None: nothing was trained
+    promoted: bool
+    reason: str
+    auc: float | None = None
+    incumbent_auc: float | None = None
+
+
+def promotion_decide(
+    *,
+    candidate_auc: float | None,
+    incumbent_auc: float | None,
+    has_incumbent: bool,
+    incumbent_pinned: bool,
+    min_gain: float = 0.0,
+) -> tuple[bool, str]:
+    """Whether a freshly trained scorer replaces the active one, and why.
+
+    incumbent_auc is the active scorer's AUC on the *same* held-out faces (None if it could
+    not be loaded or scored: an unusable scorer loses to any better-than-chance one).
+    """
+    if candidate_auc is None or math.isnan(candidate_auc):
+        return False, "no held-out AUC (held-out faces lack one of the labels)"
+    if has_incumbent and incumbent_pinned:
+        return False, "the active version is pinned"
+    if not has_incumbent or incumbent_auc is None or math.isnan(incumbent_auc):
+        if candidate_auc > 0.5:
+            return True, "better than chance, and no usable active version"
+        return False, f"held-out AUC {candidate_auc:.3f} is no better than chance"
+    if candidate_auc > incumbent_auc + min_gain:
+        return True, f"held-out AUC {candidate_auc:.3f} > {incumbent_auc:.3f} of the active one"
+    return False, f"held-out AUC {candidate_auc:.3f} <= {incumbent_auc:.3f} of the active one"
+
+
+def scorer_retrain_due() -> bool:
+    last = ScorerVersion.objects.aggregate(seen=Max("votes_seen"))["seen"] or 0
+    return selectors.votes_total() - last >= settings.SCORER_RETRAIN_MIN_NEW_VOTES
+
+
+@contextmanager
+def _training_lock():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_LOCK_ID])
+        got = cursor.fetchone()[0]
+    try:
+        yield got
+    finally:
+        if got:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_ID])
+
+
+def _incumbent_auc(active: ScorerVersion | None, rows: list[dict], labels) -> float | None:
+    if active is None:
+        return None
+    try:
+        net, config = load_scorer(active.artifact, active.config)
+        scores = predict(net, face_feature_batch(config=config, rows=rows))
+    except ScorerLoadError as exc:
+        logger.warning(
+            "active scorer v%s is unusable, any better one wins: %s", active.version, exc
+        )
+        return None
+    return evaluate(labels.labels, labels.weights, scores).auc
+
+
+def scorer_retrain(*, force: bool = False, seed: int = 0) -> RetrainResult:
+    """Train a new version if enough new votes arrived (or `force`); see the module docstring."""
+    with _training_lock() as got:
+        if not got:
+            return RetrainResult(None, False, "another training run is in progress")
+        if not force and not scorer_retrain_due():
+            return RetrainResult(None, False, "not enough new votes")
+        return _retrain(seed)
+
+
+def _retrain(seed: int) -> RetrainResult:
+    started = time.perf_counter()
+    votes_seen = selectors.votes_total()
+    counts = selectors.vote_counts_fetch()
+    labels = labels_build(
+        face_ids=counts.face_ids,
+        interesting=counts.interesting,
+        boring=counts.boring,
+        admission_probability=counts.admission_probability,
+        min_votes=settings.SCORER_MIN_VOTES_PER_FACE,
+        weight_cap=settings.SCORER_VOTE_WEIGHT_CAP,
+        holdout_percent=settings.SCORER_HOLDOUT_PERCENT,
+    )
+    rows = selectors.face_rows_for_features(labels.face_ids)
+    labels = labels.select(np.isin(labels.face_ids, [row["id"] for row in rows]))
+    train, held = labels.select(~labels.holdout), labels.select(labels.holdout)
+    if len(labels) < settings.SCORER_MIN_TRAINING_FACES or not len(train) or not len(held):
+        return RetrainResult(None, False, f"too few labelled faces ({len(labels)})")
+    config = ScorerConfig(
+        use_nll=settings.SCORER_USE_NLL,
+        use_raster=len(train) >= settings.SCORER_ENCODER_MIN_FACES,
+        seed=seed,
+    )
+    batch = face_feature_batch(config=config, rows=rows)
+    net = train_scorer(config, batch.take(~labels.holdout), train.labels, train.weights)
+    held_rows = [row for row, h in zip(rows, labels.holdout, strict=True) if h]
+    metrics = evaluate(held.labels, held.weights, predict(net, batch.take(labels.holdout)))
+    active = selectors.scorer_active_get()
+    incumbent_auc = _incumbent_auc(active, held_rows, held)
+    reference = selectors.recent_draw_rows(REFERENCE_DRAWS)
+    config.score_quantiles = score_quantiles(
+        predict(net, face_feature_batch(config=config, rows=reference))
+    )
+    promote, reason = promotion_decide(
+        candidate_auc=metrics.auc,
+        incumbent_auc=incumbent_auc,
+        has_incumbent=active is not None,
+        incumbent_pinned=bool(active and active.pinned),
+    )
+    version = _store(
+        net, config, metrics, labels, train, held, votes_seen, active, incumbent_auc, promote,
+        reason, time.perf_counter() - started,
+    )  # fmt: skip
+    logger.info("scorer v%s: AUC %.3f, %s (%s)", version, metrics.auc, "promoted" if promote
+                else "kept inactive", reason)  # fmt: skip
+    return RetrainResult(version, promote, reason, metrics.auc, incumbent_auc)
+
+
+@transaction.atomic
+def _store(net, config, metrics, labels, train, held, votes_seen, active, incumbent_auc,
+           promote, reason, seconds) -> int:  # fmt: skip
+    version = (ScorerVersion.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+    if promote:
+        ScorerVersion.objects.filter(is_active=True).update(is_active=False, pinned=False)
+    ScorerVersion.objects.create(
+        version=version,
+        artifact=artifact_bytes(net),
+        config=config.as_dict(),
+        features_used=config.features_used(),
+        generator_name=settings.GENERATOR_MODEL_NAME,
+        auc=None if math.isnan(metrics.auc) else metrics.auc,
+        log_loss=metrics.log_loss,
+        calibration_error=metrics.calibration_error,
+        incumbent_version=active.version if active else None,
+        incumbent_auc=incumbent_auc,
+        training_faces=len(train),
+        holdout_faces=len(held),
+        votes_seen=votes_seen,
+        seconds=seconds,
+        promoted=promote,
+        is_active=promote,
+        note=reason[:200],
+    )
+    return version
