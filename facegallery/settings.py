@@ -297,3 +297,23 @@ CELERY_BEAT_SCHEDULE["scorer-retrain-if-due"] = {
     "task": "scoring.scorer_retrain_if_due",
     "schedule": SCORER_RETRAIN_CHECK_SECONDS,
 }
+
+# --- Admin login protection: django-axes (facegallery/moderation) ------------------------------
+# Failed admin logins are counted per (username, client IP) in PostgreSQL (the database
+# handler): the lockout keeps working while Redis is down, and one attacker cannot lock a
+# moderator out from everywhere by guessing their username from another address.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes requires
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30, minimum=1) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The same client address as votes and rate limits (TRUSTED_PROXY_COUNT behind proxies).
+AXES_CLIENT_IP_CALLABLE = "facegallery.voting.identity.client_ip"
+AXES_LOCKOUT_TEMPLATE = "moderation/locked_out.html"
+AXES_VERBOSE = False  # no per-attempt log lines carrying client addresses

@@ -1,0 +1,171 @@
+"""Votes, reports and blocks in the admin: inspect per face and per voter, void, block.
+
+Votes are never edited or deleted here: a spam voter's votes are voided (kept for the
+record, excluded from counters, training and exports) through moderation services.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from facegallery.moderation.display import admin_changelist_url, face_link, voter_link
+from facegallery.moderation.pagination import EstimatedCountPaginator
+from facegallery.moderation.services import (
+    ModerationError,
+    block_remove,
+    face_hide,
+    ip_hash_block,
+    report_dismiss,
+    voter_block,
+    voter_votes_void,
+)
+from facegallery.voting.models import Block, Report, Vote
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    list_per_page = 100
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "show_save": False}
+        extra_context |= {"show_save_and_continue": False, "show_save_and_add_another": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+def _distinct(queryset, field: str) -> list[str]:
+    return sorted({value for value in queryset.values_list(field, flat=True) if value})
+
+
+@admin.action(description="Void all votes of the selected votes' voters", permissions=["change"])
+def void_voters_votes(modeladmin, request, queryset):
+    voters = _distinct(queryset, "voter")
+    voided = sum(voter_votes_void(voter=voter, actor=request.user) for voter in voters)
+    modeladmin.message_user(request, f"Voided {voided} votes of {len(voters)} voter(s).")
+
+
+@admin.action(description="Block the selected votes' voters", permissions=["change"])
+def block_voters(modeladmin, request, queryset):
+    voters = _distinct(queryset, "voter")
+    for voter in voters:
+        voter_block(voter=voter, actor=request.user, reason="blocked from the vote list")
+    modeladmin.message_user(request, f"Blocked {len(voters)} voter(s).")
+
+
+@admin.action(description="Block the selected votes' IP hashes", permissions=["change"])
+def block_ip_hashes(modeladmin, request, queryset):
+    hashes = _distinct(queryset, "ip_hash")
+    for ip_hash in hashes:
+        ip_hash_block(ip_hash=ip_hash, actor=request.user, reason="blocked from the vote list")
+    modeladmin.message_user(request, f"Blocked {len(hashes)} IP hash(es).")
+
+
+@admin.register(Vote)
+class VoteAdmin(_ReadOnlyAdmin):
+    """All votes; click a face or a voter to see only theirs (?face=ID, ?voter=…)."""
+
+    list_display = ["id", "face", "voter_display", "label", "voided", "ip", "created"]
+    list_filter = ["label", "voided"]
+    search_fields = ["=voter", "=ip_hash"]
+    search_help_text = "An exact voter (anon:…, user:…), IP hash or face id."
+    sortable_by = ["id"]
+    ordering = ["-id"]
+    actions = [void_voters_votes, block_voters, block_ip_hashes]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term.isdigit() and len(term) < 19:
+            return queryset.filter(face_id=int(term)), False
+        return super().get_search_results(request, queryset, term)
+
+    @admin.display(description="face", ordering="face_id")
+    def face(self, vote):
+        return face_link(vote.face_id)
+
+    @admin.display(description="voter")
+    def voter_display(self, vote):
+        return voter_link(vote.voter)
+
+    @admin.display(description="IP hash")
+    def ip(self, vote):
+        if not vote.ip_hash:
+            return "—"
+        return format_html(
+            '<a href="{}" title="{}">{}…</a>',
+            admin_changelist_url("voting.vote", ip_hash=vote.ip_hash),
+            vote.ip_hash,
+            vote.ip_hash[:10],
+        )
+
+
+@admin.action(description="Hide the selected reports' faces", permissions=["change"])
+def hide_reported_faces(modeladmin, request, queryset):
+    hidden = face_hide(face_ids=_distinct(queryset, "face_id"), actor=request.user)
+    modeladmin.message_user(request, f"Hid {hidden} face(s).")
+
+
+@admin.action(description="Dismiss the selected reports", permissions=["change"])
+def dismiss_reports(modeladmin, request, queryset):
+    count = report_dismiss(report_ids=queryset.values_list("pk", flat=True), actor=request.user)
+    modeladmin.message_user(request, f"Dismissed {count} report(s).")
+
+
+@admin.register(Report)
+class ReportAdmin(_ReadOnlyAdmin):
+    """Every report, open first; the moderation queue groups the open ones by face."""
+
+    list_display = ["id", "face", "reason", "voter_display", "resolution", "created", "resolved_at"]
+    list_filter = ["resolution", ("created", admin.DateFieldListFilter)]
+    search_fields = ["=voter", "=ip_hash"]
+    ordering = ["-id"]
+    actions = [dismiss_reports, hide_reported_faces]
+
+    @admin.display(description="face", ordering="face_id")
+    def face(self, report):
+        return face_link(report.face_id)
+
+    @admin.display(description="by")
+    def voter_display(self, report):
+        return voter_link(report.voter)
+
+
+@admin.register(Block)
+class BlockAdmin(admin.ModelAdmin):
+    """Blocked voters and IP hashes. Adding and removing go through moderation services."""
+
+    list_display = ["kind", "value", "reason", "created"]
+    list_filter = ["kind"]
+    search_fields = ["=value"]
+    ordering = ["-id"]
+    fields = ["kind", "value", "reason"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["kind", "value", "reason"] if obj is not None else []
+
+    def save_model(self, request, obj: Block, form, change: bool) -> None:
+        if change:
+            return
+        block_service = voter_block if obj.kind == Block.Kind.VOTER else ip_hash_block
+        key = "voter" if obj.kind == Block.Kind.VOTER else "ip_hash"
+        try:
+            block = block_service(**{key: obj.value}, actor=request.user, reason=obj.reason)
+        except ModerationError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        obj.pk, obj.created = block.pk, block.created
+
+    def delete_model(self, request, obj: Block) -> None:
+        block_remove(block_ids=[obj.pk], actor=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        block_remove(block_ids=queryset.values_list("pk", flat=True), actor=request.user)
