@@ -51,16 +51,23 @@ def temperature_adjusted(
 
     Returns (pi_probs (..., M), pen_probs (..., 3), sigma_x (..., M), sigma_y (..., M)).
     """
-    if temperature < 0:
-        raise ValueError(f"temperature must be >= 0, got {temperature}")
-    soft = 0.5 + 0.5 * temperature if softmax_temperature is None else softmax_temperature
-    if soft < 0:
-        raise ValueError(f"softmax_temperature must be >= 0, got {soft}")
+    soft = _softmax_divisor(temperature, softmax_temperature)
     pi_probs, pen_probs = (
         _tempered_softmax(p, soft) for p in (params.pi_logits, params.pen_logits)
     )
     sigma_scale = math.sqrt(temperature)
     return pi_probs, pen_probs, params.sigma_x * sigma_scale, params.sigma_y * sigma_scale
+
+
+def _softmax_divisor(temperature: float, softmax_temperature: float | None) -> float:
+    """The logit divisor; raises ValueError for a negative (or nan) temperature."""
+    if not temperature >= 0:
+        raise ValueError(f"temperature must be >= 0, got {temperature}")
+    if softmax_temperature is None:
+        return 0.5 + 0.5 * temperature
+    if not softmax_temperature >= 0:
+        raise ValueError(f"softmax_temperature must be >= 0, got {softmax_temperature}")
+    return softmax_temperature
 
 
 def _tempered_softmax(logits: Tensor, temperature: float) -> Tensor:
@@ -175,83 +182,115 @@ def sample_faces(
     temperature / softmax_temperature: see :func:`temperature_adjusted`. max_seq_len: stop a face
     after this many points if it has not ended (default: the model's, 121 for face). batch_size:
     faces in progress at once. device: where to compute (default: the decoder's). progress:
-    called with the number of faces just finished (e.g. ``tqdm(...).update``).
+    called with the number of faces just finished (e.g. ``tqdm(...).update``). Seeds are taken
+    modulo 2**64; seeds in [0, 2**32) are guaranteed distinct random streams.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     max_len = decoder.max_seq_len if max_seq_len is None else int(max_seq_len)
     if max_len < 1:
         raise ValueError(f"max_seq_len must be >= 1, got {max_len}")
+    _softmax_divisor(temperature, softmax_temperature)  # fail before any work
+    if len(seeds) == 0:
+        return []
     device = decoder.head.weight.device if device is None else torch.device(device)
-    num_faces = len(seeds)
-    results: list[np.ndarray] = [np.zeros((0, 3), np.float32)] * num_faces
-    if num_faces == 0:
-        return results
     started = time.perf_counter()
-    seed_t = _seed_tensor(seeds, device)  # (N,)
-    cell_w = decoder.cell.weight.to(device)  # (5 + H, 4H) fused [x, h] -> gates
-    cell_b = decoder.cell.gate_bias().to(device)  # (4H,) forget bias included
-    head_w = decoder.head.weight.to(device).t()  # (H, 123) transposed view, no copy
-    head_b = decoder.head.bias.to(device)  # (123,)
-    pen_ids = torch.arange(3, device=device)  # (3,) for the one-hot pen input
-    counter_words = rng.counter_words(max_len, _DRAWS_PER_STEP, device)  # (L, 4), face-independent
+    run = _SamplerRun(decoder, _seed_tensor(seeds, device), max_len, batch_size, device)
+    faces = run.sample(temperature, softmax_temperature, progress)
+    logger.debug(
+        "sampled %d faces in %.2f s: %d row-steps at batch %d",
+        len(faces),
+        time.perf_counter() - started,
+        run.row_steps,
+        batch_size,
+    )
+    return faces
 
-    capacity = min(batch_size, num_faces)
-    slots = _new_slots(_round_up(capacity), decoder.hidden_size, max_len, device)
-    first = torch.arange(capacity, device=device)
-    _start_faces(slots, first, first, seed_t[:capacity])
-    next_face = capacity  # index into seeds of the next face to start
-    row_ids = torch.arange(slots.xh.shape[0], device=device)  # (R,)
-    face_steps = 0
-    gates = torch.empty(slots.xh.shape[0], cell_w.shape[1], device=device)  # (R, 4H) reused
-    while True:
-        torch.addmm(cell_b, slots.xh, cell_w, out=gates)  # (R, 4H)
-        h = slots.xh[:, 5:]  # (R, H) view: the new h is written straight into the next input
-        lstm_update_(gates, slots.c, h)
-        z = torch.addmm(head_b, h, head_w)  # (R, 123)
-        step_ids = slots.steps.clamp(max=max_len - 1)  # (R,) idle rows may run past the end
-        u = rng.uniforms_from_words(slots.keys, counter_words[step_ids])  # (R, 4)
-        dx, dy, pen = _draw_point(z, u, temperature, softmax_temperature)  # (R,) each
-        point = torch.stack([dx, dy, pen.to(dx.dtype)], dim=1)  # (R, 3)
-        slots.record[row_ids, step_ids] = point
-        slots.xh[:, :2] = point[:, :2]  # next input: this point as stroke-5
-        slots.xh[:, 2:5] = pen[:, None] == pen_ids  # (R, 3) one-hot p1, p2, p3
-        slots.steps += 1
-        face_steps += slots.xh.shape[0]
-        done = (slots.face >= 0) & ((pen == PEN_END) | (slots.steps >= max_len))  # (R,)
-        if not bool(done.any()):  # one host sync per step: cheap on CPU, needed to refill
-            continue
-        rows = done.nonzero().squeeze(1)  # (k,)
+
+class _SamplerRun:
+    """One :func:`sample_faces` call: a working batch that is refilled, then compacted."""
+
+    def __init__(
+        self,
+        decoder: SketchDecoder,
+        seeds: Tensor,  # (N,) int64
+        max_len: int,
+        batch_size: int,
+        device: torch.device,
+    ) -> None:
+        self.seeds, self.max_len, self.device = seeds, max_len, device
+        self.cell_w = decoder.cell.weight.to(device)  # (5 + H, 4H) fused [x, h] -> gates
+        self.cell_b = decoder.cell.gate_bias().to(device)  # (4H,) forget bias included
+        self.head_w = decoder.head.weight.to(device).t()  # (H, 123) transposed view, no copy
+        self.head_b = decoder.head.bias.to(device)  # (123,)
+        self.pen_ids = torch.arange(3, device=device)  # (3,) for the one-hot pen input
+        self.words = rng.counter_words(max_len, _DRAWS_PER_STEP, device)  # (L, 4) face-independent
+        capacity = min(batch_size, len(seeds))
+        self.slots = _new_slots(_round_up(capacity), decoder.hidden_size, max_len, device)
+        first = torch.arange(capacity, device=device)
+        _start_faces(self.slots, first, first, seeds[:capacity])
+        self.next_face = capacity  # index into seeds of the next face to start
+        self.results: list[np.ndarray | None] = [None] * len(seeds)
+        self.row_steps = 0  # rows computed, padding included (for the debug log)
+
+    def sample(
+        self, temperature: float, softmax: float | None, progress: Callable[[int], object] | None
+    ) -> list[np.ndarray]:
+        slots = self.slots
+        rows_now = torch.arange(slots.xh.shape[0], device=self.device)  # (R,)
+        gates = torch.empty(len(rows_now), self.cell_w.shape[1], device=self.device)  # (R, 4H)
+        while True:
+            torch.addmm(self.cell_b, slots.xh, self.cell_w, out=gates)  # (R, 4H)
+            h = slots.xh[:, 5:]  # (R, H) view: the new h goes straight into the next input
+            lstm_update_(gates, slots.c, h)
+            z = torch.addmm(self.head_b, h, self.head_w)  # (R, 123)
+            step_ids = slots.steps.clamp(max=self.max_len - 1)  # (R,) idle rows run past L
+            u = rng.uniforms_from_words(slots.keys, self.words[step_ids])  # (R, 4)
+            dx, dy, pen = _draw_point(z, u, temperature, softmax)  # (R,) each
+            point = torch.stack([dx, dy, pen.to(dx.dtype)], dim=1)  # (R, 3)
+            slots.record[rows_now, step_ids] = point
+            slots.xh[:, :2] = point[:, :2]  # next input: this point as stroke-5
+            slots.xh[:, 2:5] = pen[:, None] == self.pen_ids  # (R, 3) one-hot p1, p2, p3
+            slots.steps += 1
+            self.row_steps += len(rows_now)
+            done = (slots.face >= 0) & ((pen == PEN_END) | (slots.steps >= self.max_len))  # (R,)
+            if not bool(done.any()):  # one host sync per step: cheap on CPU, needed to refill
+                continue
+            finished = self._collect(done.nonzero().squeeze(1), pen)
+            if progress is not None:
+                progress(finished)
+            if self.next_face < len(self.seeds):
+                continue
+            if not bool((slots.face >= 0).any()):
+                break
+            slots = self._compact()
+            rows_now = rows_now[: slots.xh.shape[0]]
+            gates = gates[: slots.xh.shape[0]]
+        return [face for face in self.results if face is not None]
+
+    def _collect(self, rows: Tensor, pen: Tensor) -> int:
+        """Store the faces that finished in ``rows`` (k,) and refill those rows if seeds remain."""
+        slots = self.slots
         lengths = slots.steps[rows] - (pen[rows] == PEN_END).long()  # end state is not a point
         records = slots.record[rows].cpu().numpy()  # (k, L, 3)
-        for face, length, record in zip(
-            slots.face[rows].tolist(), lengths.tolist(), records, strict=True
-        ):
-            results[face] = _to_stroke3(record, length)
+        faces = slots.face[rows].tolist()
+        for face, length, record in zip(faces, lengths.tolist(), records, strict=True):
+            self.results[face] = _to_stroke3(record, length)
         slots.face[rows] = -1
-        if progress is not None:
-            progress(len(rows))
-        if next_face < num_faces:  # refill finished rows with pending seeds
-            take = min(len(rows), num_faces - next_face)
-            faces = torch.arange(next_face, next_face + take, device=device)
-            _start_faces(slots, rows[:take], faces, seed_t[next_face : next_face + take])
-            next_face += take
-            continue
-        live = (slots.face >= 0).nonzero().squeeze(1)  # nothing pending: shrink to live rows
-        if len(live) == 0:
-            break
+        take = min(len(rows), len(self.seeds) - self.next_face)
+        if take > 0:
+            new = torch.arange(self.next_face, self.next_face + take, device=self.device)
+            _start_faces(
+                slots, rows[:take], new, self.seeds[self.next_face : self.next_face + take]
+            )
+            self.next_face += take
+        return len(faces)
+
+    def _compact(self) -> _Slots:
+        """No seeds pending: keep live rows only (plus idle ones up to a multiple of ROW_ALIGN)."""
+        live = (self.slots.face >= 0).nonzero().squeeze(1)
         target = _round_up(len(live))
-        if target < slots.xh.shape[0]:
-            idle = (slots.face < 0).nonzero().squeeze(1)[: target - len(live)]
-            slots = slots.select(torch.cat([live, idle]))
-            row_ids = torch.arange(target, device=device)
-            gates = gates[:target]
-    elapsed = time.perf_counter() - started
-    logger.debug(
-        "sampled %d faces in %.2fs (%d row-steps, batch %d)",
-        num_faces,
-        elapsed,
-        face_steps,
-        capacity,
-    )
-    return results
+        if target < self.slots.xh.shape[0]:
+            idle = (self.slots.face < 0).nonzero().squeeze(1)[: target - len(live)]
+            self.slots = self.slots.select(torch.cat([live, idle]))
+        return self.slots
