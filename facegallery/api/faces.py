@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.middleware.csrf import get_token
 from django.urls import reverse
-from django.views.decorators.csrf import ensure_csrf_cookie
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.utils import check_csrf
@@ -85,9 +84,9 @@ def _visible_or_404(face_id: int):
 
 
 @router.get("/csrf", response=CsrfOut, tags=["session"])
-@ensure_csrf_cookie
 def csrf(request):
     """Sets the csrftoken cookie; the token goes back in X-CSRFToken on PUT/POST/DELETE."""
+    # get_token marks the cookie for CsrfViewMiddleware to set on this response.
     return {"csrf_token": get_token(request)}
 
 

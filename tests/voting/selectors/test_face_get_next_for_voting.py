@@ -1,0 +1,40 @@
+"""face_get_next_for_voting: unvoted faces first, never one the voter voted on or skipped."""
+
+from __future__ import annotations
+
+import pytest
+
+from facegallery.gallery.models import FaceStatus
+from facegallery.voting.selectors import face_get_next_for_voting
+from facegallery.voting.services import vote_cast
+from tests.voting.faces import make_faces
+
+pytestmark = pytest.mark.django_db
+
+
+def test_faces_nobody_voted_on_come_first():
+    voted_by_others = make_faces(5, interesting_count=2)
+    (fresh,) = make_faces(1)
+    picks = {face_get_next_for_voting(voter="anon:me").pk for _ in range(10)}
+    assert picks == {fresh.pk}
+    assert len(voted_by_others) == 5
+
+
+def test_the_voters_own_votes_and_skips_are_excluded_and_then_none_is_left():
+    faces = make_faces(3)
+    vote_cast(face_id=faces[0].pk, voter="anon:me", label="boring")
+    pick = face_get_next_for_voting(voter="anon:me", exclude_ids=[faces[1].pk])
+    assert pick.pk == faces[2].pk
+    assert face_get_next_for_voting(voter="anon:me", exclude_ids=[faces[1].pk, faces[2].pk]) is None
+    assert face_get_next_for_voting(voter="anon:someone-else") is not None
+
+
+def test_faces_voted_on_by_others_are_offered_once_the_pool_is_empty():
+    (face,) = make_faces(1, boring_count=3)
+    assert face_get_next_for_voting(voter="anon:me").pk == face.pk
+
+
+def test_hidden_and_filtered_faces_are_never_offered():
+    make_faces(1, status=FaceStatus.HIDDEN)
+    make_faces(1, status=FaceStatus.FILTERED)
+    assert face_get_next_for_voting(voter="anon:me") is None
