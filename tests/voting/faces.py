@@ -43,7 +43,7 @@ def make_faces(count: int = 1, **fields) -> list[Face]:
                 num_points=template.num_points,
                 num_strokes=template.num_strokes,
                 **fields,
-            )  # fmt: skip
+            )
         )
     return Face.objects.bulk_create(rows)
 
