@@ -52,6 +52,7 @@ class BenchResult:
     mean_steps: float  # LSTM steps per face, the end-state step included
     peak_rss_mb: float  # peak resident set size of the whole process (torch included)
     seconds: list[float]  # wall time of each repeat
+    cpu_per_wall: float  # process CPU time / wall time (median): below `threads` = contention
 
 
 def default_faces(batch_size: int) -> int:
@@ -72,11 +73,12 @@ def run_config(config: BenchConfig) -> BenchResult:
     # Warm-up: a few steps at the timed batch size, so MKL's first-call setup is not timed.
     warm = range(min(config.faces, config.batch_size))
     sample_faces(decoder, warm, config.temperature, batch_size=config.batch_size, max_seq_len=8)
-    seconds, steps = [], 0
+    seconds, cpu_ratios, steps = [], [], 0
     for _ in range(config.repeats):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         faces = sample_faces(decoder, seeds, config.temperature, batch_size=config.batch_size)
         seconds.append(time.perf_counter() - start)
+        cpu_ratios.append((time.process_time() - cpu_start) / seconds[-1])
         # A face that ended took one more step (the end state) than it has points.
         steps = sum(min(len(f) + 1, decoder.max_seq_len) for f in faces)
     median = statistics.median(seconds)
@@ -91,6 +93,7 @@ def run_config(config: BenchConfig) -> BenchResult:
         mean_steps=steps / config.faces,
         peak_rss_mb=rss_kb / 1024,
         seconds=seconds,
+        cpu_per_wall=statistics.median(cpu_ratios),
     )
 
 
@@ -142,13 +145,15 @@ def run_bench(
 def format_table(results: Sequence[BenchResult]) -> str:
     """Markdown table, one row per configuration."""
     header = (
-        "| batch | threads | faces | faces/s | face-steps/s | GFLOP/s | steps/face | peak RSS MB |",
-        "|------:|--------:|------:|--------:|-------------:|--------:|-----------:|------------:|",
+        "| batch | threads | faces | faces/s | face-steps/s | GFLOP/s | steps/face "
+        "| peak RSS MB | CPU/wall |",
+        "|------:|--------:|------:|--------:|-------------:|--------:|-----------:"
+        "|------------:|---------:|",
     )
     rows = [
         f"| {r.batch_size:5d} | {r.threads:7d} | {r.faces:5d} | {r.faces_per_s:7.1f} "
         f"| {r.face_steps_per_s:12.0f} | {r.gflops:7.1f} | {r.mean_steps:10.1f} "
-        f"| {r.peak_rss_mb:11.0f} |"
+        f"| {r.peak_rss_mb:11.0f} | {r.cpu_per_wall:8.2f} |"
         for r in results
     ]
     return "\n".join([*header, *rows])

@@ -8,7 +8,9 @@ not matter, because
   face's own step index, never from a shared generator;
 - the working batch always has a multiple of :data:`ROW_ALIGN` rows. MKL's sgemm computes each
   row of ``X @ W`` bit-identically for such row counts, but not for 1-3 or 5-7 rows (measured with
-  torch 2.13 on AVX-512), so a face drawn alone is padded to 8 rows.
+  torch 2.13 on AVX-512), so a face drawn alone is padded to 8 rows. ``test_sampling`` checks
+  this on the machine it runs on; other BLAS builds (and cuBLAS, which picks kernels by shape)
+  may only guarantee it for a fixed batch size.
 
 Speed: every step runs one fused ``[x, h] @ W`` matmul and one head matmul for all live slots.
 A finished slot is refilled with the next pending seed; once none are pending the batch is

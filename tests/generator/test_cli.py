@@ -104,8 +104,8 @@ def test_bench_prints_a_table_and_writes_json(tmp_path: Path, face_model_path: P
 
 def test_the_js_ratio_compares_batch_one_and_the_best_run() -> None:
     results = [
-        BenchResult(1, 1, 8, 20.0, 2000.0, 4.5, 100.0, 300.0, [0.4]),
-        BenchResult(256, 2, 512, 600.0, 6e4, 135.0, 100.0, 500.0, [0.85]),
+        BenchResult(1, 1, 8, 20.0, 2000.0, 4.5, 100.0, 300.0, [0.4], 1.0),
+        BenchResult(256, 2, 512, 600.0, 6e4, 135.0, 100.0, 500.0, [0.85], 2.0),
     ]
     line = _js_summary({"faces_per_s": 2.5, "backend": "tfjs cpu"}, results)
     assert "ours batch 1, 1 thread: 20.0 faces/s (8.0x)" in line
