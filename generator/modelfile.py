@@ -36,7 +36,7 @@ class ModelFileError(ValueError):
     """The model file is missing, unreadable or malformed; ``str(err)`` is one line."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: == on numpy fields would raise; compare sha256
 class ModelFile:
     """Decoded weights of an unconditional sketch-rnn LSTM decoder (float32, Magenta layout).
 
