@@ -47,7 +47,7 @@ class Command(BaseCommand):
                 split=options["split"],
             )  # fmt: skip
             unit = "vote" if spec.format == "votes" else "face"
-            with tqdm(unit=unit, desc=f"exporting {spec.format}", unit_scale=True) as bar:
+            with tqdm(unit=unit, desc=f"exporting {spec.format}") as bar:
 
                 def progress(done: int, total: int) -> None:
                     bar.total = total
