@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.middleware.csrf import get_token
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.utils import check_csrf
 from pydantic import Field
@@ -141,4 +141,4 @@ def report_post(request, face_id: int, body: ReportIn):
     voter, ip_hash = voter_for(request), ip_hash_for(request)
     rate_limit_check(action="report", voter=voter, ip_hash=ip_hash)
     report = report_create(face_id=face_id, voter=voter, reason=body.reason, ip_hash=ip_hash)
-    return 201, {"face_id": face_id, "status": report.resolution}
+    return Status(201, {"face_id": face_id, "status": report.resolution})

@@ -19,6 +19,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from facegallery.api.faces import router as faces_router
+from facegallery.gallery.selectors import InvalidCursor
 from facegallery.voting.ratelimit import RateLimited
 from facegallery.voting.services import VotingError
 
@@ -49,6 +50,11 @@ def validation_error(request, exc: ValidationError):
 @api.exception_handler(VotingError)
 def voting_error(request, exc: VotingError):
     return api.create_response(request, {"detail": str(exc)}, status=exc.status)
+
+
+@api.exception_handler(InvalidCursor)
+def invalid_cursor(request, exc: InvalidCursor):
+    return api.create_response(request, {"detail": str(exc)}, status=400)
 
 
 @api.exception_handler(RateLimited)
