@@ -43,12 +43,12 @@ def face_operation_run(modeladmin, request, name: str, face_ids: Iterable[int]) 
     modeladmin.message_user(request, message, level)
 
 
-def _face_action(name: str, description: str):
+def _face_action(name: str, description: str, action_name: str = ""):
     @admin.action(description=description, permissions=["change"])
     def action(modeladmin, request, queryset):
         face_operation_run(modeladmin, request, name, queryset.values_list("pk", flat=True))
 
-    action.__name__ = f"{name}_faces"
+    action.__name__ = action_name or f"{name}_faces"  # the action's name in the POST
     return action
 
 
@@ -56,4 +56,6 @@ hide_faces = _face_action("hide", "Hide selected faces")
 unhide_faces = _face_action("unhide", "Unhide selected faces")
 feature_faces = _face_action("feature", "Feature selected faces (pin to the top of the gallery)")
 unfeature_faces = _face_action("unfeature", "Unfeature selected faces")
-dismiss_face_reports = _face_action("dismiss", "Dismiss the open reports of selected faces")
+dismiss_face_reports = _face_action(
+    "dismiss", "Dismiss the open reports of selected faces", "dismiss_face_reports"
+)
