@@ -11,6 +11,7 @@ from facegallery.core.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("exports/", include("facegallery.exports.urls")),
     path("api/", api_urls()),
     path("", include("facegallery.voting.urls")),
     path("", include("facegallery.gallery.urls")),

@@ -68,7 +68,7 @@ def test_soft_labels_are_shares_and_nan_without_votes():
 
 @pytest.mark.parametrize("text", ["median", "wilson:0.3", "wilson:1", "wilson:x", "soft:2"])
 def test_bad_label_rules_name_the_fix(text):
-    with pytest.raises(LabelRuleError, match="label rule|wilson threshold"):
+    with pytest.raises(LabelRuleError, match=r"label rule|wilson threshold"):
         label_rule_parse(text)
 
 
