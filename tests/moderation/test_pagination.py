@@ -1,0 +1,71 @@
+"""EstimatedCountPaginator: exact counts when cheap, the planner's estimate otherwise."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from facegallery.gallery.models import Face, FaceStatus
+from facegallery.moderation import pagination
+from facegallery.moderation.pagination import EstimatedCountPaginator
+
+
+def add_copies(faces: list[Face], n: int, status: int = FaceStatus.VISIBLE) -> None:
+    Face.objects.bulk_create(
+        Face(
+            generator_id=faces[0].generator_id, seed=10**9 + i, temperature=0.5,
+            strokes=faces[0].strokes, num_points=1, num_strokes=1, status=status,
+        )
+        for i in range(n)
+    )  # fmt: skip
+
+
+def analyze() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE gallery_face")
+
+
+@pytest.fixture
+def small_limit(monkeypatch) -> int:
+    monkeypatch.setattr(pagination, "EXACT_LIMIT", 3)
+    return 3
+
+
+def count_of(queryset) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        count = EstimatedCountPaginator(queryset, 50).count
+    return count, [q["sql"] for q in queries.captured_queries]
+
+
+def test_an_unfiltered_list_uses_the_table_estimate_and_counts_nothing(faces, small_limit):
+    analyze()
+    add_copies(faces, 10)  # not analysed yet: the estimate still says 6
+    count, queries = count_of(Face.objects.order_by("-id"))
+    assert count == len(faces)
+    assert not any("COUNT(" in sql.upper() for sql in queries)
+
+
+def test_a_small_table_is_counted_exactly(faces):
+    analyze()
+    add_copies(faces, 10)
+    assert count_of(Face.objects.order_by("-id"))[0] == len(faces) + 10
+
+
+def test_a_filtered_list_under_the_cap_is_counted_exactly(faces, small_limit):
+    Face.objects.filter(pk__in=[faces[0].pk, faces[1].pk]).update(status=FaceStatus.HIDDEN)
+    count, queries = count_of(Face.objects.filter(status=FaceStatus.HIDDEN).order_by("-id"))
+    assert count == 2
+    assert "LIMIT 4" in queries[-1]  # a bounded scan, never the whole table
+
+
+def test_a_filtered_list_over_the_cap_gets_the_planners_estimate(faces, small_limit):
+    add_copies(faces, 20, status=FaceStatus.HIDDEN)
+    analyze()
+    count, queries = count_of(Face.objects.filter(status=FaceStatus.HIDDEN).order_by("-id"))
+    assert count > small_limit
+    assert queries[-1].upper().startswith("EXPLAIN")
+
+
+def test_a_plain_list_is_counted_as_usual(faces):
+    assert EstimatedCountPaginator(list(range(7)), 5).count == 7
