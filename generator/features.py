@@ -38,7 +38,7 @@ STAT_NAMES = (
 )
 NLL_NAMES = ("nll_mean_per_step", "nll_total", "nll_max_stroke", "nll_step_spread")
 RASTER_SIZE = 16  # the learned encoder's input: a RASTER_SIZE x RASTER_SIZE ink histogram
-_SYM_GRID = 8
+_SYM_GRID = 9  # odd: the centre column is its own mirror image
 _EPS = 1e-9
 
 
@@ -124,15 +124,20 @@ def _stroke_shapes(p: _Points) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _asymmetry(p: _Points, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Left-right asymmetry of the ink (drawn segments' midpoints, weighted by length, on a
+    grid over the bounding box) and the centroid's offset from the box centre."""
     size = np.maximum(hi - lo, _EPS)[p.face]  # (P, 2)
-    rel = (p.xy - lo[p.face]) / size  # (P, 2) in [0, 1]
-    cell = np.minimum((rel * _SYM_GRID).astype(np.int64), _SYM_GRID - 1)
+    prev = np.concatenate([np.zeros((1, 2)), p.xy[:-1]])
+    rel = ((prev + p.xy) / 2 - lo[p.face]) / size  # (P, 2) midpoints in [0, 1]
+    ink = p.seg * p.drawn  # (P,) zero for moves that draw nothing
+    cell = np.clip((rel * _SYM_GRID).astype(np.int64), 0, _SYM_GRID - 1)  # moves off-box: no ink
     flat = p.face * _SYM_GRID**2 + cell[:, 1] * _SYM_GRID + cell[:, 0]
-    hist = np.bincount(flat, minlength=p.n * _SYM_GRID**2).reshape(p.n, _SYM_GRID, _SYM_GRID)
-    total = np.maximum(hist.sum(axis=(1, 2)), 1)
+    hist = np.bincount(flat, weights=ink, minlength=p.n * _SYM_GRID**2)
+    hist = hist.reshape(p.n, _SYM_GRID, _SYM_GRID)
+    total = np.maximum(hist.sum(axis=(1, 2)), _EPS)
     asym = 0.5 * np.abs(hist - hist[:, :, ::-1]).sum(axis=(1, 2)) / total
-    centroid = _group_mean(rel[:, 0], p.face, p.counts, p.n)
-    return asym, np.abs(centroid - 0.5)
+    centroid = np.bincount(p.face, weights=rel[:, 0] * ink, minlength=p.n) / total
+    return asym, np.where(total > _EPS, np.abs(centroid - 0.5), 0.0)
 
 
 def drawing_stats(drawings: Sequence[np.ndarray]) -> np.ndarray:
@@ -148,6 +153,8 @@ def featurize(drawings: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 def _stats(p: _Points) -> np.ndarray:
     n = p.n
+    if not len(p.xy):  # only empty drawings
+        return np.zeros((n, len(STAT_NAMES)), np.float32)
     lo, hi = _bbox(p)
     width, height = (hi - lo).T
     turn, turned = _turning(p)
@@ -201,9 +208,18 @@ def _raster(p: _Points, size: int = RASTER_SIZE) -> np.ndarray:
     side = np.maximum((hi - lo).max(axis=1), _EPS)  # (B,)
     centre = (lo + hi) / 2
     prev = np.concatenate([np.zeros((1, 2)), p.xy[:-1]])
-    mids = (prev + p.xy) / 2
-    xy = np.concatenate([p.xy, mids[p.drawn]])  # (P + D, 2)
-    face = np.concatenate([p.face, p.face[p.drawn]])
+    # Each drawn segment is sampled about once per cell it crosses (at least once), so long
+    # lines leave no gaps; single points (one-point strokes) count once.
+    drawn = np.flatnonzero(p.drawn)
+    cells = p.seg[drawn] * size / side[p.face[drawn]]
+    counts = np.clip(np.ceil(cells), 1, 2 * size).astype(np.int64)
+    seg = np.repeat(drawn, counts)  # (K,) segment of each sample
+    offsets = np.arange(len(seg)) - np.repeat(np.cumsum(counts) - counts, counts)
+    frac = ((offsets + 0.5) / np.repeat(counts, counts))[:, None]  # (K, 1) along the segment
+    samples = prev[seg] + frac * (p.xy[seg] - prev[seg])  # (K, 2)
+    lone = p.stroke_start & np.concatenate([p.stroke_start[1:], [True]])  # one-point strokes
+    xy = np.concatenate([samples, p.xy[lone]])
+    face = np.concatenate([p.face[seg], p.face[lone]])
     rel = (xy - centre[face]) / side[face, None] + 0.5  # [0, 1] on the longer side
     cell = np.clip((rel * size).astype(np.int64), 0, size - 1)
     flat = face * size * size + cell[:, 1] * size + cell[:, 0]

@@ -2,7 +2,7 @@
 
 Used by the `simulate_voters` command to check that the feedback loop learns a taste. Each
 rule reads the drawing statistics of generator.features (NORMALISED stroke-3 in); thresholds
-were set so that roughly a quarter to a third of unfiltered faces (temperatures 0.15-0.6) pass,
+were set so that roughly a quarter to two fifths of unfiltered faces (temperatures 0.15-0.6) pass,
 leaving room to show that the filter raises the share.
 """
 
@@ -22,7 +22,7 @@ def _many_strokes(stats: np.ndarray) -> np.ndarray:
 
 
 def _asymmetric(stats: np.ndarray) -> np.ndarray:
-    return stats[:, _COL["asymmetry"]] >= 0.5
+    return stats[:, _COL["asymmetry"]] >= 0.43
 
 
 def _round_eyes(stats: np.ndarray) -> np.ndarray:
