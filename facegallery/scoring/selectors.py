@@ -90,7 +90,7 @@ def uncertain_face_pick(*, voter: str, exclude_ids: Iterable[int] = (), share: f
     so concurrent voters do not all get the same one); otherwise None (pick as usual)."""
     if random.random() >= share:
         return None
-    ids = uncertain_face_ids(limit=5, exclude_ids=exclude_ids, voter=voter)
+    ids = uncertain_face_ids(limit=5, exclude_ids=list(exclude_ids), voter=voter)
     return Face.objects.filter(pk=random.choice(ids)).first() if ids else None
 
 
