@@ -15,6 +15,7 @@ from datetime import datetime
 
 import numpy as np
 from django.db.models import F, Max, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from facegallery.exports.labels import LabelRule
 from facegallery.exports.strokes import stroke3_unpack_many
@@ -41,7 +42,7 @@ class FaceChunk:
     """Up to CHUNK_SIZE faces as columns (numpy arrays, except the lists)."""
 
     ids: np.ndarray  # int64
-    created: list[datetime]
+    created_us: np.ndarray  # int64 microseconds since the Unix epoch (UTC)
     generators: list[str]
     seeds: np.ndarray  # int64
     temperatures: np.ndarray  # float64
@@ -95,8 +96,11 @@ def generator_names() -> list[str]:
     return sorted(set(GeneratorModel.objects.values_list("name", flat=True)))
 
 
+# Microseconds since the epoch, computed by PostgreSQL: parsing a million timestamps into
+# datetime objects in Python would cost about 10 s of an export.
+_CREATED_US = RawSQL("(extract(epoch from gallery_face.created) * 1000000)::bigint", [])
 _FACE_COLUMNS = (
-    "id", "created", "generator_id", "seed", "temperature", "num_points", "num_strokes",
+    "id", "created_us", "generator_id", "seed", "temperature", "num_points", "num_strokes",
     "strokes", "interesting_count", "boring_count", "wilson_interesting", "wilson_boring",
 )  # fmt: skip
 
@@ -106,7 +110,12 @@ def export_face_chunks(
 ) -> Iterator[FaceChunk]:
     """The selected faces in id order, chunk by chunk."""
     names = dict(GeneratorModel.objects.values_list("id", "name"))
-    qs = export_face_queryset(filters).filter(id__lte=id_bound).order_by("id")
+    qs = (
+        export_face_queryset(filters)
+        .filter(id__lte=id_bound)
+        .annotate(created_us=_CREATED_US)
+        .order_by("id")
+    )
     last = 0
     while True:
         rows = list(qs.filter(id__gt=last).values_list(*_FACE_COLUMNS)[:chunk_size])
@@ -117,7 +126,7 @@ def export_face_chunks(
         points, offsets = stroke3_unpack_many(cols[7])
         yield FaceChunk(
             ids=np.array(cols[0], dtype=np.int64),
-            created=list(cols[1]),
+            created_us=np.array(cols[1], dtype=np.int64),
             generators=[names[g] for g in cols[2]],
             seeds=np.array(cols[3], dtype=np.int64),
             temperatures=np.array(cols[4], dtype=np.float64),
@@ -142,19 +151,30 @@ def export_vote_count(filters: FaceFilters, *, id_bound: int) -> int:
     return export_vote_queryset(filters, id_bound=id_bound).count()
 
 
+# ISO 8601 in UTC, formatted by PostgreSQL (cheaper than datetime objects in Python).
+_VOTE_CREATED = RawSQL(
+    """to_char(voting_vote.created AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""", []
+)
+
+
 def export_vote_chunks(
-    filters: FaceFilters, *, id_bound: int, chunk_size: int = CHUNK_SIZE * 4
+    filters: FaceFilters, *, id_bound: int, chunk_size: int = CHUNK_SIZE
 ) -> Iterator[list[tuple]]:
-    """(vote id, face id, label, created, voter) rows in vote id order, chunk by chunk."""
-    qs = export_vote_queryset(filters, id_bound=id_bound).order_by("id")
+    """(face id, label, created ISO text, voter) of the selected faces' votes, in face id
+    then vote id order; one query per chunk of faces, each served by the (face, voter)
+    index, rather than one semi-join of every face per chunk of votes."""
+    faces = export_face_queryset(filters).filter(id__lte=id_bound).order_by("id")
+    votes = Vote.objects.filter(voided=False).annotate(created_text=_VOTE_CREATED)
     last = 0
     while True:
-        rows = list(
-            qs.filter(id__gt=last).values_list("id", "face_id", "label", "created", "voter")[
-                :chunk_size
-            ]
-        )
-        if not rows:
+        ids = list(faces.filter(id__gt=last).values_list("id", flat=True)[:chunk_size])
+        if not ids:
             return
-        last = rows[-1][0]
-        yield rows
+        last = ids[-1]
+        rows = list(
+            votes.filter(face_id__in=ids)
+            .order_by("face_id", "id")
+            .values_list("face_id", "label", "created_text", "voter")
+        )
+        if rows:
+            yield rows

@@ -7,9 +7,6 @@ interesting, boring, wilson (lower bound of the interesting share), label, split
 
 from __future__ import annotations
 
-import itertools
-import json
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -17,12 +14,12 @@ import pyarrow.parquet as pq
 
 from facegallery.exports.labels import SPLITS, label_names
 from facegallery.exports.selectors import FaceChunk
+from facegallery.exports.services.chunks import stroke3_json
 from facegallery.exports.services.files import OutputDir
 
 PARQUET_NAME = "faces.parquet"
 CSV_NAME = "faces.csv"
 DRAWING_TYPE = pa.list_(pa.list_(pa.int16(), 3))
-_dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def face_schema(*, soft: bool, drawing: pa.DataType) -> pa.Schema:
@@ -48,7 +45,7 @@ def face_schema(*, soft: bool, drawing: pa.DataType) -> pa.Schema:
 def _columns(chunk: FaceChunk, labels: np.ndarray, splits: np.ndarray, soft: bool) -> dict:
     return {
         "id": chunk.ids,
-        "created": pa.array(chunk.created, type=pa.timestamp("us", tz="UTC")),
+        "created": pa.array(chunk.created_us, type=pa.timestamp("us", tz="UTC")),
         "generator": chunk.generators,
         "seed": chunk.seeds,
         "temperature": chunk.temperatures,
@@ -66,13 +63,6 @@ def drawing_array(chunk: FaceChunk) -> pa.Array:
     flat, offsets = chunk.points, chunk.offsets
     triples = pa.FixedSizeListArray.from_arrays(pa.array(flat.reshape(-1)), 3)
     return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), triples)
-
-
-def drawing_json(chunk: FaceChunk) -> list[str]:
-    flat, offsets = chunk.points, chunk.offsets
-    rows = flat.tolist()
-    bounds = offsets.tolist()
-    return [_dumps(rows[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
 class ParquetFaceWriter:
@@ -107,7 +97,7 @@ class CsvFaceWriter:
 
     def write(self, chunk: FaceChunk, labels: np.ndarray, splits: np.ndarray) -> None:
         columns = _columns(chunk, labels, splits, self.soft)
-        columns["drawing"] = drawing_json(chunk)
+        columns["drawing"] = stroke3_json(chunk.points, chunk.offsets)
         table = pa.table({name: columns[name] for name in self.schema.names}, schema=self.schema)
         self.writer.write_table(table)
 
