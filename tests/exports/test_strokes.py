@@ -11,6 +11,7 @@ from generator.strokes import stroke3_from_bytes, stroke3_to_bytes
 
 def _face(rng, n):
     points = rng.integers(-300, 300, size=(n, 3)).astype(np.int16)
+    points[:, 0] = rng.integers(-20000, 20000, size=n)  # 3-byte varints too
     points[:, 2] = rng.integers(0, 2, size=n)
     return stroke3_to_bytes(points)
 
