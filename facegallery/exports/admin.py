@@ -55,6 +55,16 @@ class ExportJobForm(forms.ModelForm):
         return data
 
 
+UNFINISHED = [ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]
+REFRESH_SECONDS = 3
+
+
+def _refreshing(response):
+    """Reload the page while an export runs, so its progress moves without a click."""
+    response["Refresh"] = str(REFRESH_SECONDS)
+    return response
+
+
 @admin.register(ExportJob)
 class ExportJobAdmin(admin.ModelAdmin):
     form = ExportJobForm
@@ -90,6 +100,16 @@ class ExportJobAdmin(admin.ModelAdmin):
             " ", '<a href="{}">{}</a>',
             ((reverse("exports:download", args=[job.pk, name]), name) for name in job.files),
         )  # fmt: skip
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        unfinished = ExportJob.objects.filter(status__in=UNFINISHED).exists()
+        return _refreshing(response) if unfinished else response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        unfinished = ExportJob.objects.filter(pk=object_id, status__in=UNFINISHED).exists()
+        return _refreshing(response) if unfinished else response
 
     def save_model(self, request, obj, form, change) -> None:
         job = export_job_create(

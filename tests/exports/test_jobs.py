@@ -41,6 +41,8 @@ def test_an_admin_export_runs_as_a_task_and_offers_its_files(
 ):
     job = _start(admin_client, django_capture_on_commit_callbacks, min_votes="2")
     assert job.status == "queued" and job.options["min_votes"] == 2
+    change_url = f"/admin/exports/exportjob/{job.pk}/change/"
+    assert admin_client.get(change_url).headers["Refresh"]  # progress reloads while it runs
     export_job_run(job.pk)
     job.refresh_from_db()
     expected = [f for f in dataset.exported() if f.total_votes >= 2]
@@ -48,6 +50,7 @@ def test_an_admin_export_runs_as_a_task_and_offers_its_files(
     assert job.files == ["faces.parquet", "README.md"]
     listing = admin_client.get("/admin/exports/exportjob/").content.decode()
     assert f"{len(expected)} / {len(expected)} (100%)" in listing
+    assert "Refresh" not in admin_client.get(change_url).headers
     url = reverse("exports:download", args=[job.pk, "faces.parquet"])
     assert url in listing
     response = admin_client.get(url)
