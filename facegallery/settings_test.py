@@ -9,3 +9,6 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Render the gallery on every request: tests change faces and look at once (the shared
+# grid has its own tests, tests/gallery/views/test_grid_cache.py, which turn it on).
+GALLERY_CACHE_SECONDS = 0

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
+from facegallery.gallery.grid import gallery_html
 from facegallery.gallery.pictures import face_animation, face_svg
-from facegallery.gallery.selectors import (
-    SORT_LABELS,
-    InvalidCursor,
-    Sort,
-    face_get_visible,
-    face_list_gallery,
-)
+from facegallery.gallery.selectors import InvalidCursor, Sort, face_get_visible
 from facegallery.voting.identity import voter_if_known
 from facegallery.voting.selectors import vote_labels_for_faces
 
@@ -31,21 +25,14 @@ def gallery(request):
         sort = Sort(request.GET.get("sort", Sort.NEWEST))
     except ValueError:
         return _bad_request(request, "Unknown sort: pick one of the tabs above.")
+    cursor = request.GET.get("cursor") or None
     try:
-        page = face_list_gallery(
-            sort=sort, cursor=request.GET.get("cursor") or None, limit=settings.GALLERY_PAGE_SIZE
+        html = gallery_html(
+            request, sort=sort, cursor=cursor, partial=bool(request.htmx and cursor)
         )
     except InvalidCursor:
         return _bad_request(request, "That page link is broken or out of date.")
-    # Only a visitor who already voted has votes to show; a first visit starts no session.
-    my_votes = vote_labels_for_faces(
-        voter=voter_if_known(request), face_ids=[face.pk for face in page.faces]
-    )
-    tiles = [(face, face_svg(face), my_votes.get(face.pk)) for face in page.faces]
-    context = {"page": page, "tiles": tiles, "sort": sort, "sorts": SORT_LABELS.items()}
-    if request.htmx and request.GET.get("cursor"):
-        return render(request, "gallery/_page.html", context)
-    return render(request, "gallery/gallery.html", context)
+    return HttpResponse(html)
 
 
 @require_GET

@@ -71,6 +71,7 @@ def face_vote(request, face_id: int):
     if request.htmx:
         context = {
             "face_id": result.face_id,
+            "vote_url": request.path,
             "interesting": result.interesting_count,
             "boring": result.boring_count,
             "my_vote": result.label,
