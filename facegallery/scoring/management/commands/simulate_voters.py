@@ -66,8 +66,8 @@ class Command(BaseCommand):
             f"taste {taste}: {votes} votes, retrain every {round_votes}, noise {noise}, keep "
             f"{config.keep_share:.0%} + explore {config.explore_share:.0%}"
         )
-        header = f"{'round':>5} {'votes':>6} {'scorer':>7} {'AUC':>6} {'drawn':>6} {'shown':>6} "
-        header += f"{'likes(unfiltered)':>18} {'likes(shown)':>13}"
+        header = f"{'round':>5} {'votes':>6} {'filter':>7} {'drawn':>6} {'shown':>6} "
+        header += f"{'likes(unfiltered)':>18} {'likes(shown)':>13} {'new AUC':>8}"
         self.stdout.write(header)
         lines, cast, round_no = [], 0, 0
         progress = tqdm(total=votes, desc="votes", unit="vote", disable=None)
@@ -76,28 +76,34 @@ class Command(BaseCommand):
             target = min(round_votes, votes - cast)
             first_id = self._draw_until_pool(target)
             cast += self._vote_round(taste, target, noise, visitors, rng, progress)
-            new = list(
-                Face.objects.filter(pk__gt=first_id)
-                .exclude(status=FaceStatus.HIDDEN)
-                .values("strokes", "status", "scorer_version", "generator__scale_factor")
-            )
-            likes = _taste_of_faces(taste, new)
-            shown = np.array([r["status"] == FaceStatus.VISIBLE for r in new], bool)
-            version = new[-1]["scorer_version"] if new else None
             result = scorer_retrain(force=True, seed=seed)
             auc = "" if result.auc is None else f"{result.auc:.3f}"
-            line = (
-                f"{round_no:>5} {cast:>6} {('v' + str(version)) if version else 'none':>7} "
-                f"{auc:>6} {len(new):>6} {int(shown.sum()):>6} "
-                f"{likes.mean():>18.1%} {likes[shown].mean() if shown.any() else 0:>13.1%}"
-            )
-            lines.append(line)
-            progress.write(line)
+            lines.append(f"{round_no:>5} {cast:>6} {self._shares(taste, first_id)} {auc:>8}")
+            progress.write(lines[-1])
         progress.close()
+        # The filter as it stands after all the votes, on faces drawn after the last retrain.
+        lines.append(
+            f"{'after':>5} {cast:>6} {self._shares(taste, self._draw_until_pool(round_votes))}"
+        )
         self.stdout.write("\nfinal table")
         self.stdout.write(header)
         for line in lines:
             self.stdout.write(line)
+
+    def _shares(self, taste: str, first_id: int) -> str:
+        """Filter version, drawn, shown, and the taste's share of drawn and of shown faces."""
+        new = list(
+            Face.objects.filter(pk__gt=first_id)
+            .exclude(status=FaceStatus.HIDDEN)
+            .values("strokes", "status", "scorer_version", "generator__scale_factor")
+        )
+        likes = _taste_of_faces(taste, new)
+        shown = np.array([r["status"] == FaceStatus.VISIBLE for r in new], bool)
+        version = new[-1]["scorer_version"] if new else None
+        return (
+            f"{('v' + str(version)) if version else 'none':>7} {len(new):>6} {int(shown.sum()):>6} "
+            f"{likes.mean():>18.1%} {likes[shown].mean() if shown.any() else 0:>13.1%}"
+        )
 
     def _draw_until_pool(self, target: int) -> int:
         """Draw through the real pipeline until `target` unvoted faces are shown."""
