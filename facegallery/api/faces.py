@@ -76,6 +76,14 @@ def _face_detail_out(face, your_vote: str | None) -> dict:
     }
 
 
+def _face_id_or_404(face_id: int) -> int:
+    """A face id the database can hold; whether it is visible, vote_cast/vote_undo find out
+    under their row lock (a separate lookup first would cost a query per vote)."""
+    if not 0 < face_id <= MAX_FACE_ID:
+        raise HttpError(404, f"face {face_id} does not exist")
+    return face_id
+
+
 def _visible_or_404(face_id: int):
     face = face_get_visible(face_id=face_id) if 0 < face_id <= MAX_FACE_ID else None
     if face is None:
@@ -117,7 +125,7 @@ def next_for_voting(request, exclude: Query[list[int]] = None):
 def vote_put(request, face_id: int, body: VoteIn):
     """Cast or change this visitor's vote (idempotent)."""
     _require_csrf(request)
-    _visible_or_404(face_id)
+    _face_id_or_404(face_id)
     voter, ip_hash = voter_for(request), ip_hash_for(request)
     rate_limit_check(action="vote", voter=voter, ip_hash=ip_hash)
     return vote_cast(face_id=face_id, voter=voter, label=body.label, ip_hash=ip_hash)
@@ -127,7 +135,7 @@ def vote_put(request, face_id: int, body: VoteIn):
 def vote_delete(request, face_id: int):
     """Undo this visitor's vote (no vote to undo: changed is false)."""
     _require_csrf(request)
-    _visible_or_404(face_id)
+    _face_id_or_404(face_id)
     voter, ip_hash = voter_for(request), ip_hash_for(request)
     rate_limit_check(action="vote", voter=voter, ip_hash=ip_hash)
     return vote_undo(face_id=face_id, voter=voter)

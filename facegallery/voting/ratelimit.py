@@ -58,21 +58,43 @@ def rate_limit_check(*, action: str, voter: str, ip_hash: str) -> None:
         return
     now = time.time()
     identities = {"voter": voter, "ip": ip_hash}
-    try:
-        for kind, rate in _rates(action).items():
-            if rate.limit <= 0 or not identities[kind]:
-                continue
+    counters = []  # (key, rate, window start)
+    for kind, rate in _rates(action).items():
+        if rate.limit > 0 and identities[kind]:
             window_start = math.floor(now / rate.window) * rate.window
             key = f"rl:{action}:{kind}:{identities[kind]}:{window_start}"
-            if _count(key, rate.window) > rate.limit:
-                raise RateLimited(math.ceil(window_start + rate.window - now))
-    except RateLimited:
-        raise
+            counters.append((key, rate, window_start))
+    if not counters:
+        return
+    try:
+        counts = _count_all([(key, rate.window) for key, rate, _ in counters])
     except Exception as exc:  # any cache failure: fail open, see the module docstring
         _circuit_open_until = time.monotonic() + CIRCUIT_SECONDS
         logger.warning(
             "rate limits skipped for %.0f s: cache unavailable (%s)", CIRCUIT_SECONDS, exc
         )
+        return
+    for count, (_, rate, window_start) in zip(counts, counters, strict=True):
+        if count > rate.limit:
+            raise RateLimited(math.ceil(window_start + rate.window - now))
+
+
+def _count_all(keys: list[tuple[str, int]]) -> list[int]:
+    """Count one hit on each (key, window), creating a key with its expiry on first use.
+
+    On Redis, one round trip for all of them: SET NX EX + INCR per key in one MULTI/EXEC
+    (Django's cache.incr costs two round trips a key, EXISTS then INCR). Otherwise (a
+    cache backend without a Redis client) through the cache API, key by key.
+    """
+    backend = getattr(cache, "_cache", None)  # Django's RedisCacheClient, if Redis
+    if not hasattr(backend, "get_client"):
+        return [_count(key, window) for key, window in keys]
+    pipe = backend.get_client(write=True).pipeline(transaction=True)
+    for key, window in keys:
+        name = cache.make_and_validate_key(key)
+        pipe.set(name, 0, ex=window + 1, nx=True)
+        pipe.incr(name)
+    return pipe.execute()[1::2]
 
 
 def _count(key: str, window: int) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client, override_settings
+from redis import Redis
 
 from facegallery.voting.models import Vote
 from tests.conftest import free_port
@@ -77,3 +78,13 @@ def test_with_redis_down_pages_still_serve_and_votes_still_count(client, setting
         )  # fmt: skip
         assert response.status_code == 200
     assert Vote.objects.count() == 3
+
+
+def test_a_counters_key_expires_with_its_window(client, settings):
+    settings.RATE_LIMIT_WINDOW_SECONDS = 30
+    (face,) = make_faces(1)
+    assert client.post(f"/faces/{face.pk}/vote", {"label": "boring"}).status_code == 303
+    redis = Redis.from_url(settings.REDIS_URL)
+    (key,) = redis.keys(f"*rl:vote:voter:{Vote.objects.get().voter}:*")
+    assert int(redis.get(key)) == 1
+    assert 0 < redis.ttl(key) <= 31

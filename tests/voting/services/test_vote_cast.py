@@ -81,6 +81,14 @@ def test_blocked_voters_and_ip_hashes_cannot_vote(faces):
     assert Vote.objects.count() == 0
 
 
+def test_a_block_is_told_before_a_missing_face_and_an_empty_ip_hash_matches_no_block(faces):
+    Block.objects.create(kind="voter", value="anon:spam")
+    Block.objects.create(kind="ip_hash", value="")
+    with pytest.raises(VoterBlocked):
+        vote_cast(face_id=10**12, voter="anon:spam", label="boring")
+    assert vote_cast(face_id=faces[0].pk, voter="anon:ok", label="boring", ip_hash="").changed
+
+
 def test_refresh_recounts_from_rows_without_voided_votes(faces):
     face = faces[0]
     for voter in ("anon:a", "anon:b", "anon:c"):
