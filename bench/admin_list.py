@@ -42,7 +42,7 @@ def pages(face_id: int, voter: str) -> list[tuple[str, str]]:
         ("faces: page 200", f"{faces}?p=200"),
         ("faces: visible", f"{faces}?status__exact=1"),
         ("faces: visible by Wilson", f"{faces}?status__exact=1&o=-{WILSON_COLUMN}"),
-        ("faces: all by Wilson", f"{faces}?o=-{WILSON_COLUMN}"),
+        ("faces: all by Wilson (no link)", f"{faces}?o=-{WILSON_COLUMN}"),
         ("faces: open reports", f"{faces}?reported=open"),
         ("faces: 5-19 votes", f"{faces}?votes=5-19"),
         ("faces: score >= 0.75", f"{faces}?score=gte0.75"),

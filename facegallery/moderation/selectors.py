@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from collections.abc import Iterable
+
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 
 from facegallery.gallery.models import Face
 from facegallery.moderation.models import ModerationEvent
@@ -14,17 +15,19 @@ FACE_PAGE_REPORTS = 50
 FACE_PAGE_EVENTS = 50
 
 
-def faces_with_open_report_counts(queryset: QuerySet[Face]) -> QuerySet[Face]:
-    """Annotate `open_reports` with a correlated subquery, evaluated only for the rows
-    of the page (a JOIN + GROUP BY would aggregate the whole table first)."""
-    open_reports = (
-        Report.objects.filter(face=OuterRef("pk"), resolution=Report.Resolution.OPEN)
-        .order_by()
-        .values("face")
+def open_report_counts(*, face_ids: Iterable[int]) -> dict[int, int]:
+    """Open reports of each face (absent: none), one indexed query for a page of faces.
+
+    Done for the page's ids rather than as a subquery in the list query: PostgreSQL
+    evaluates such a subquery for every row it skips with OFFSET or sorts, too.
+    """
+    rows = (
+        Report.objects.filter(face_id__in=list(face_ids), resolution=Report.Resolution.OPEN)
+        .values("face_id")
         .annotate(count=Count("pk"))
-        .values("count")
+        .values_list("face_id", "count")
     )
-    return queryset.annotate(open_reports=Coalesce(Subquery(open_reports), 0))
+    return dict(rows)
 
 
 def reported_faces_queue(queryset: QuerySet[Face]) -> QuerySet[Face]:

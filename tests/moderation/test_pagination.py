@@ -56,7 +56,8 @@ def test_a_filtered_list_under_the_cap_is_counted_exactly(faces, small_limit):
     Face.objects.filter(pk__in=[faces[0].pk, faces[1].pk]).update(status=FaceStatus.HIDDEN)
     count, queries = count_of(Face.objects.filter(status=FaceStatus.HIDDEN).order_by("-id"))
     assert count == 2
-    assert "LIMIT 4" in queries[-1]  # a bounded scan, never the whole table
+    counts = [sql for sql in queries if "COUNT(" in sql.upper()]
+    assert len(counts) == 1 and "LIMIT 4" in counts[0]  # a bounded scan, not the whole table
 
 
 def test_a_filtered_list_over_the_cap_gets_the_planners_estimate(faces, small_limit):
@@ -69,3 +70,29 @@ def test_a_filtered_list_over_the_cap_gets_the_planners_estimate(faces, small_li
 
 def test_a_plain_list_is_counted_as_usual(faces):
     assert EstimatedCountPaginator(list(range(7)), 5).count == 7
+
+
+def statement_timeout() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        return cursor.fetchone()[0]
+
+
+def test_a_slow_exact_count_gives_way_to_the_estimate_and_leaves_no_timeout_behind(
+    faces, monkeypatch
+):
+    monkeypatch.setattr(pagination, "COUNT_TIMEOUT_MS", 50)
+    before = statement_timeout()
+    # 0.05 s a row: counting 6 rows takes 0.3 s, past the 50 ms allowed.
+    slow = Face.objects.extra(where=["pg_sleep(0.05 + 0 * gallery_face.id) IS NOT NULL"])
+    count, queries = count_of(slow.order_by("-id"))
+    assert queries[-1].upper().startswith("EXPLAIN")
+    assert count >= 0
+    assert statement_timeout() == before
+    assert Face.objects.count() == len(faces)  # the transaction is still usable
+
+
+def test_an_exact_count_leaves_the_statement_timeout_as_it_was(faces):
+    before = statement_timeout()
+    assert count_of(Face.objects.filter(status=FaceStatus.VISIBLE).order_by("-id"))[0] == 6
+    assert statement_timeout() == before
