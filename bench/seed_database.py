@@ -112,8 +112,6 @@ def seed(cursor, faces: int, votes: int, templates: int) -> dict[str, float]:
 
     started = time.perf_counter()
     cursor.execute(RANKING_SQL)
-    cursor.execute("ANALYZE gallery_face")
-    cursor.execute("ANALYZE voting_vote")
     timings["ranking_s"] = time.perf_counter() - started
     return timings
 
@@ -132,6 +130,12 @@ def main() -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         timings = seed(cursor, args.faces, args.votes, args.templates)
     with connection.cursor() as cursor:
+        # Outside the transaction: VACUUM sets the visibility map (index-only scans) and
+        # reclaims the dead rows the ranking UPDATE left, as autovacuum would in time.
+        started = time.perf_counter()
+        cursor.execute("VACUUM ANALYZE gallery_face")
+        cursor.execute("VACUUM ANALYZE voting_vote")
+        timings["vacuum_s"] = time.perf_counter() - started
         cursor.execute("SELECT count(*) FROM gallery_face")
         faces = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM voting_vote")
