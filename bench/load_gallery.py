@@ -1,8 +1,10 @@
 """Load benchmark of the public site: gallery page req/s and p99, vote endpoint votes/s.
 
-    python -m bench.load_gallery [--duration 15] [--connections 32] [--workers 4] [--json PATH]
+    python -m bench.load_gallery [--duration 15] [--connections 32] [--workers 4] [--threads 4]
+                                 [--json PATH]
 
-Starts gunicorn with production settings (DEBUG=0, HTTPS=0 on loopback only) against
+Starts gunicorn with production settings (DEBUG=0, HTTPS=0 on loopback only; gthread
+workers as in gunicorn.conf.py, --threads 1 for sync workers) against
 DATABASE_URL (seed it first: python -m bench.seed_database), then drives it with wrk:
 
 - gallery: GET / (newest, featured first) and GET /?sort=interesting, --latency percentiles
@@ -191,7 +193,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per worker (gthread; 1: sync workers)"
+    )
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--sessions", type=int, default=64, help="voters for the vote run")
     parser.add_argument("--json", default=None, help="results path (default var/bench/)")

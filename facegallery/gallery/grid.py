@@ -56,6 +56,7 @@ class GridPage:
 
 
 _pages: dict[tuple[str, str, bool], GridPage] = {}
+_rendering: set[tuple[str, str, bool]] = set()  # keys a thread is rendering now
 _pages_lock = threading.Lock()
 
 
@@ -144,7 +145,17 @@ def _shared_page(request, *, sort: Sort, cursor: str | None, partial: bool) -> G
     page = _pages.get(key)
     if page is not None and page.expires > now:
         return page
-    page = _render(request, sort=sort, cursor=cursor, partial=partial)
+    with _pages_lock:
+        if page is not None and key in _rendering:
+            # Another thread of this worker is rendering it: the old page will do meanwhile
+            # (no pile of threads all rendering the same page the moment it expires).
+            return page
+        _rendering.add(key)
+    try:
+        page = _render(request, sort=sort, cursor=cursor, partial=partial)
+    finally:
+        with _pages_lock:
+            _rendering.discard(key)
     with _pages_lock:
         if len(_pages) >= _CACHE_LIMIT:
             for stale in [k for k, v in _pages.items() if v.expires <= now] or list(_pages):

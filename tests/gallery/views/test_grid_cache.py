@@ -102,3 +102,16 @@ def test_the_shared_pages_are_bounded_however_many_cursors_visitors_send(
     for url in [f"/?cursor={cursor}", "/?sort=boring", "/?sort=interesting"]:
         assert client.get(url).status_code == 200
         assert len(grid._pages) <= 2
+
+
+def test_an_expired_page_serves_meanwhile_while_another_thread_renders_it(monkeypatch):
+    (old,) = make_faces(1)
+    clock = [1000.0]
+    monkeypatch.setattr(grid.time, "monotonic", lambda: clock[0])
+    Client().get("/")
+    make_faces(1)
+    clock[0] += 61
+    grid._rendering.add(("newest", "", False))  # as if another thread were rendering it
+    assert tile_ids(Client().get("/").content.decode()) == [old.pk]
+    grid._rendering.clear()
+    assert len(tile_ids(Client().get("/").content.decode())) == 2
