@@ -40,6 +40,7 @@ NLL_NAMES = ("nll_mean_per_step", "nll_total", "nll_max_stroke", "nll_step_sprea
 RASTER_SIZE = 16  # the learned encoder's input: a RASTER_SIZE x RASTER_SIZE ink histogram
 _SYM_GRID = 9  # odd: the centre column is its own mirror image
 _EPS = 1e-9
+_CHUNK = 2048  # drawings featurised together
 
 
 def _group_mean(values: np.ndarray, groups: np.ndarray, counts: np.ndarray, n: int) -> np.ndarray:
@@ -142,13 +143,23 @@ def _asymmetry(p: _Points, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, 
 
 def drawing_stats(drawings: Sequence[np.ndarray]) -> np.ndarray:
     """(B, len(STAT_NAMES)) float32 statistics, one row per drawing (zeros for an empty one)."""
-    return _stats(_Points(drawings))
+    return np.concatenate([_stats(_Points(chunk)) for chunk in _chunks(drawings)])
 
 
 def featurize(drawings: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(drawing_stats, raster) of a batch, sharing the concatenation work."""
-    p = _Points(drawings)
-    return _stats(p), _raster(p)
+    stats, rasters = [], []
+    for chunk in _chunks(drawings):
+        p = _Points(chunk)
+        stats.append(_stats(p))
+        rasters.append(_raster(p))
+    return np.concatenate(stats), np.concatenate(rasters)
+
+
+def _chunks(drawings: Sequence[np.ndarray]) -> list[Sequence[np.ndarray]]:
+    # Chunks keep the per-point temporaries small enough to stay in cache: on a busy machine
+    # one pass over 100,000 faces' points at once ran about ten times slower.
+    return [drawings[s : s + _CHUNK] for s in range(0, max(len(drawings), 1), _CHUNK)]
 
 
 def _stats(p: _Points) -> np.ndarray:
@@ -200,7 +211,7 @@ def _group_max(values: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
 def raster(drawings: Sequence[np.ndarray], size: int = RASTER_SIZE) -> np.ndarray:
     """(B, size, size) float32 ink histograms: points and segment midpoints on a square canvas
     fitted to each drawing's bounding box (aspect kept), log-scaled to about [0, 1]."""
-    return _raster(_Points(drawings), size)
+    return np.concatenate([_raster(_Points(chunk), size) for chunk in _chunks(drawings)])
 
 
 def _raster(p: _Points, size: int = RASTER_SIZE) -> np.ndarray:

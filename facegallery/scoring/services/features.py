@@ -17,6 +17,7 @@ from facegallery.gallery import decoders
 from facegallery.scoring.models import DrawingNll
 from generator import features
 from generator import strokes as stroke_formats
+from generator.packing_batch import unpack_many
 from generator.scorer import FeatureBatch, ScorerConfig
 
 _NLL_WIDTH = len(features.NLL_NAMES)
@@ -37,11 +38,12 @@ def stored_form(drawings: Sequence[np.ndarray], scale_factor: float) -> list[byt
 
 
 def normalised_drawings(stored: Sequence[bytes], scale_factor: float) -> list[np.ndarray]:
+    """Face.strokes bytes -> normalised float32 stroke-3 (decoded in one batch)."""
     out = []
-    for data in stored:
-        pixels = stroke_formats.stroke3_from_bytes(data).astype(np.float32)
-        pixels[:, :2] /= scale_factor
-        out.append(pixels)
+    for pixels in unpack_many(stored):
+        drawing = pixels.astype(np.float32)
+        drawing[:, :2] /= scale_factor
+        out.append(drawing)
     return out
 
 

@@ -1,0 +1,127 @@
+"""Scorer benchmarks: training time on N voted faces, and scoring speed (faces/s).
+
+    .venv/bin/python -m bench.scoring [--faces 100000] [--unique 1000] [--runs 3] [--threads 2]
+
+Real drawings from the face model (--unique of them, sampled once at mixed temperatures) are
+tiled to --faces rows; labels follow the "many-strokes" taste with 10% of votes flipped. Pure
+generator code: no database (the label query and Face row decoding are measured as
+"decode stored strokes"). Every figure is the median of --runs runs. Results: table + JSON
+(var/bench/scoring.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from bench.common import median, table, write_results
+from generator import features
+from generator import strokes as stroke_formats
+from generator.likelihood import drawing_nll
+from generator.model import load_decoder
+from generator.packing_batch import unpack_many
+from generator.sampling import sample_faces
+from generator.scorer import FeatureBatch, ScorerConfig, predict, train_scorer
+from generator.tastes import taste_likes
+
+MODEL = Path(__file__).resolve().parent.parent / "models" / "face.gen.json"
+
+
+def _timed(fn, runs: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    # Progress on stderr: on a busy machine a full run takes minutes.
+    print(f"  ... {fn.__name__}: {', '.join(f'{t:.2f}' for t in times)} s", file=sys.stderr)
+    return median(times), result
+
+
+def _bench_scorer(config: ScorerConfig, batch: FeatureBatch, labels: np.ndarray, args):
+    weights = np.ones(len(labels))
+    t_train, net = _timed(lambda: train_scorer(config, batch, labels, weights), args.runs)
+    t_score, _ = _timed(lambda: predict(net, batch), args.runs)
+    return t_train, t_score
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--faces", type=int, default=100_000)
+    parser.add_argument("--unique", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    decoder = load_decoder(MODEL)
+    temps = np.round(np.linspace(0.15, 0.6, 4), 2)
+    per_temp = args.unique // len(temps)
+    drawings, temperature = [], []
+    for t in temps:
+        drawings += sample_faces(decoder, list(range(per_temp)), float(t))
+        temperature += [float(t)] * per_temp
+    # The stored form: rounded pixels, as Face.strokes holds them.
+    scale = decoder.scale_factor
+    stored = [
+        stroke_formats.stroke3_to_bytes(stroke_formats.stroke3_to_int16(d * [scale, scale, 1]))
+        for d in drawings
+    ]
+    tile = np.arange(args.faces) % len(stored)
+    rows = []
+
+    def decode():
+        out = []
+        for pixels in unpack_many([stored[k] for k in tile]):
+            d = pixels.astype(np.float32)
+            d[:, :2] /= scale
+            out.append(d)
+        return out
+
+    t_decode, decoded = _timed(decode, args.runs)
+    unique_norm = decoded[: len(stored)]
+    all_norm = [unique_norm[k] for k in tile]
+    rows.append(("decode stored strokes", args.faces, t_decode, args.faces / t_decode))
+    t_feat, (stats, ras) = _timed(lambda: features.featurize(all_norm), args.runs)
+    rows.append(("drawing stats + raster", args.faces, t_feat, args.faces / t_feat))
+    nll_n = min(512, len(unique_norm))
+    t_nll, _ = _timed(lambda: drawing_nll(decoder, unique_norm[:nll_n]), args.runs)
+    rows.append(("generator NLL (decoder pass)", nll_n, t_nll, nll_n / t_nll))
+    nll_unique = features.nll_stats(drawing_nll(decoder, unique_norm))
+    tab = np.concatenate(
+        [stats, nll_unique[tile], np.asarray(temperature, np.float32)[tile, None]], axis=1
+    )
+    flip = np.random.default_rng(0).random(args.faces) < 0.1
+    labels = (taste_likes("many-strokes", unique_norm)[tile] ^ flip).astype(np.float64)
+    results = {}
+    for name, use_raster in (("tabular MLP", False), ("tabular + raster encoder", True)):
+        batch = FeatureBatch(tab, ras if use_raster else None)
+        t_train, t_score = _bench_scorer(ScorerConfig(use_raster=use_raster), batch, labels, args)
+        rows.append((f"train, {name}", args.faces, t_train, args.faces / t_train))
+        rows.append((f"score cached features, {name}", args.faces, t_score, args.faces / t_score))
+        results[name] = {"train_s": t_train, "score_faces_per_s": args.faces / t_score}
+    n = min(4096, args.faces)
+    config = ScorerConfig(use_raster=True, epochs=1)
+    net = train_scorer(config, FeatureBatch(tab[:n], ras[:n]), labels[:n], np.ones(n))
+
+    def end_to_end():
+        s, r = features.featurize(all_norm[:n])
+        t = np.concatenate([s, nll_unique[tile[:n]], tab[:n, -1:]], axis=1)
+        return predict(net, FeatureBatch(t, r))
+
+    t_e2e, _ = _timed(end_to_end, args.runs)
+    rows.append(("score from strokes (stats, raster, MLP), NLL cached", n, t_e2e, n / t_e2e))
+    results["end_to_end_nll_cached_faces_per_s"] = n / t_e2e
+    results["nll_faces_per_s"] = nll_n / t_nll
+    print(table(["step", "faces", "median s", "faces/s"], rows))
+    results["rows"] = [list(r) for r in rows]
+    results["settings"] = vars(args)
+    print(write_results("scoring", results))
+
+
+if __name__ == "__main__":
+    main()
