@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
@@ -56,7 +57,10 @@ def shoot(driver, name: str) -> None:
 
 
 def wait(driver, condition, timeout: float = 10):
-    return WebDriverWait(driver, timeout).until(condition)
+    # htmx swaps the vote card out from under a lookup now and then: look again.
+    return WebDriverWait(
+        driver, timeout, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(condition)
 
 
 def counts(face_id: int) -> tuple[int, int]:
