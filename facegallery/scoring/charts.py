@@ -21,12 +21,15 @@ def loop_chart_svg(points: list[LoopPoint]) -> str:
     axes = figure.add_subplot()
     versions = [p.version for p in points]
     aucs = [p.auc if p.auc is not None else float("nan") for p in points]
-    shares = [
-        p.shown_interesting_share if p.shown_interesting_share is not None else float("nan")
-        for p in points
-    ]
+    # Versions that never filtered (not promoted) admitted no faces: they have no share.
+    shown = [p for p in points if p.shown_interesting_share is not None]
     axes.plot(versions, aucs, marker="o", label="held-out AUC")
-    axes.plot(versions, shares, marker="s", label="interesting share of shown faces")
+    axes.plot(
+        [p.version for p in shown],
+        [p.shown_interesting_share for p in shown],
+        marker="s",
+        label="interesting share of votes on faces it admitted",
+    )
     axes.set_xlabel("scorer version (0: unfiltered)")
     axes.set_ylim(0, 1)
     axes.grid(alpha=0.3)
