@@ -42,26 +42,19 @@ def sql(database_url: str, query: str, params: tuple = ()) -> list[tuple]:
 
 
 def set_generation(database_url: str, **fields) -> None:
-    """Edit the settings row as a moderator would in the admin (no restart)."""
+    """Edit the settings row (made by a migration) as a moderator would in the admin."""
     defaults = {
         "target_pool_size": 300,
         "batch_size": 128,
         "max_batches_in_flight": 4,
         "temperature_min": 0.15,
         "temperature_max": 0.6,
-        "filter_enabled": True,
         "batch_lease_seconds": 120,
     }
     values = {**defaults, **fields}
-    columns = ", ".join(values)
-    placeholders = ", ".join(["%s"] * len(values))
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in values)
-    sql(
-        database_url,
-        f"INSERT INTO gallery_generationsettings (id, {columns}) VALUES (1, {placeholders}) "
-        f"ON CONFLICT (id) DO UPDATE SET {updates}",
-        tuple(values.values()),
-    )
+    assignments = ", ".join(f"{column} = %s" for column in values)
+    sql(database_url, f"UPDATE gallery_generationsettings SET {assignments} WHERE id = 1",
+        tuple(values.values()))  # fmt: skip
 
 
 def pool_size(database_url: str) -> int:
