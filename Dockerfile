@@ -18,4 +18,5 @@ RUN useradd --system --uid 10001 --home /app facegallery \
 USER facegallery
 
 EXPOSE 8000
-CMD ["gunicorn", "facegallery.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gthread workers, threads and keep-alive: gunicorn.conf.py
+CMD ["gunicorn", "facegallery.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

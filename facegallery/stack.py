@@ -116,23 +116,10 @@ def run(args: argparse.Namespace) -> int:
         stack.manage("migrate", "--no-input", "-v", "0")
         stack.manage("collectstatic", "--no-input", "-v", "0")
         bind = f"{args.host}:{args.port}"
-        stack.spawn(
-            "web",
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "facegallery.wsgi",
-                "--bind",
-                bind,
-                "--workers",
-                str(args.web_workers),
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "10",
-            ],
-        )
+        # Worker class, threads and keep-alive come from gunicorn.conf.py.
+        workers = ["--workers", str(args.web_workers)] if args.web_workers else []
+        web = [PYTHON, "-m", "gunicorn", "facegallery.wsgi", "--bind", bind, *workers]
+        stack.spawn("web", [*web, "--access-logfile", "-", "--graceful-timeout", "10"])
         stack.spawn(
             "worker",
             [
@@ -213,7 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     run_parser = sub.add_parser("run", help="web + worker + beat (and embedded servers)")
     run_parser.add_argument("--host", default="127.0.0.1")
     run_parser.add_argument("--port", type=int, default=8000)
-    run_parser.add_argument("--web-workers", type=int, default=2)
+    run_parser.add_argument(
+        "--web-workers", type=int, default=None, help="default: gunicorn.conf.py (2 per core)"
+    )
     run_parser.add_argument("--workers", type=int, default=1, help="Celery worker processes")
     run_parser.add_argument("--var", type=Path, default=VAR, help="embedded servers' data")
     sub.add_parser("test", help="ruff + pytest against real servers", add_help=False)
