@@ -12,6 +12,7 @@ generator code: no database (the label query and Face row decoding are measured 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -32,12 +33,20 @@ from generator.tastes import taste_likes
 MODEL = Path(__file__).resolve().parent.parent / "models" / "face.gen.json"
 
 
+CPU_TIMES: list[float] = []  # per _timed call: median process CPU seconds, all threads
+
+
 def _timed(fn, runs: int) -> tuple[float, object]:
-    times, result = [], None
+    """Median wall seconds of `runs` calls (and the last result). The median CPU seconds go to
+    CPU_TIMES: on a machine shared with other work, wall time overstates the cost, and CPU
+    time / threads is what the step would take with the cores to itself."""
+    times, cpu, result = [], [], None
     for _ in range(runs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         result = fn()
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    CPU_TIMES.append(median(cpu))
     # Progress on stderr: on a busy machine a full run takes minutes.
     print(f"  ... {fn.__name__}: {', '.join(f'{t:.2f}' for t in times)} s", file=sys.stderr)
     return median(times), result
@@ -117,7 +126,11 @@ def main() -> None:
     rows.append(("score from strokes (stats, raster, MLP), NLL cached", n, t_e2e, n / t_e2e))
     results["end_to_end_nll_cached_faces_per_s"] = n / t_e2e
     results["nll_faces_per_s"] = nll_n / t_nll
-    print(table(["step", "faces", "median s", "faces/s"], rows))
+    rows = [(*row, cpu, row[1] / cpu) for row, cpu in zip(rows, CPU_TIMES, strict=True)]
+    load = os.getloadavg()[0]
+    print(f"threads {args.threads}, load average at the end {load:.1f} on {os.cpu_count()} cores")
+    print(table(["step", "faces", "median wall s", "faces/s", "CPU s", "faces/CPU s"], rows))
+    results["load_average"] = load
     results["rows"] = [list(r) for r in rows]
     results["settings"] = vars(args)
     print(write_results("scoring", results))
