@@ -70,28 +70,33 @@ def recent_draw_rows(limit: int) -> list[dict]:
     return list(rows.values(*FEATURE_FIELDS))
 
 
+def _uncertain_faces(*, exclude_ids: Iterable[int], voter: str):
+    candidates = Face.objects.filter(
+        status=FaceStatus.VISIBLE, interesting_count=0, boring_count=0, score__isnull=False
+    ).exclude(pk__in=list(exclude_ids))
+    if voter:
+        candidates = candidates.exclude(votes__voter=voter)
+    return candidates.order_by(Func(F("score") - 0.5, function="ABS"), "id")
+
+
 def uncertain_face_ids(
     *, limit: int = 1, exclude_ids: Iterable[int] = (), voter: str = ""
 ) -> list[int]:
     """Unvoted visible faces whose score is closest to 1/2, most uncertain first (active
     learning). Only faces scored by a filter have a score; the pool is small (kept at
     the generation target), so sorting it is cheap."""
-    candidates = Face.objects.filter(
-        status=FaceStatus.VISIBLE, interesting_count=0, boring_count=0, score__isnull=False
-    ).exclude(pk__in=list(exclude_ids))
-    if voter:
-        candidates = candidates.exclude(votes__voter=voter)
-    distance = Func(F("score") - 0.5, function="ABS")
-    return list(candidates.order_by(distance, "id").values_list("id", flat=True)[:limit])
+    faces = _uncertain_faces(exclude_ids=exclude_ids, voter=voter)
+    return list(faces.values_list("id", flat=True)[:limit])
 
 
 def uncertain_face_pick(*, voter: str, exclude_ids: Iterable[int] = (), share: float = 0.5):
     """For vote mode: with probability `share`, one of the 5 most uncertain faces (at random,
-    so concurrent voters do not all get the same one); otherwise None (pick as usual)."""
+    so concurrent voters do not all get the same one), in one query; otherwise, or when no
+    face has a score, None (pick as usual)."""
     if random.random() >= share:
         return None
-    ids = uncertain_face_ids(limit=5, exclude_ids=list(exclude_ids), voter=voter)
-    return Face.objects.filter(pk=random.choice(ids)).first() if ids else None
+    faces = list(_uncertain_faces(exclude_ids=exclude_ids, voter=voter)[:5])
+    return random.choice(faces) if faces else None
 
 
 @dataclass(frozen=True)

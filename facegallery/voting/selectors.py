@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.db.models import Exists, OuterRef
 
 from facegallery.gallery.models import Face, FaceStatus
+from facegallery.scoring.selectors import uncertain_face_pick
 from facegallery.voting.models import Vote
 
 
@@ -32,6 +33,11 @@ def face_get_next_for_voting(*, voter: str, exclude_ids: Iterable[int] = ()) -> 
     queries; to prefer other faces for part of the queue (e.g. uncertain scores), add a
     group in front of these two.
     """
+    exclude_ids = list(exclude_ids)
+    # Active learning: part of the queue goes to the faces the scorer is least sure of.
+    uncertain = uncertain_face_pick(voter=voter, exclude_ids=exclude_ids)
+    if uncertain is not None:
+        return uncertain
     already_voted = Vote.objects.filter(face=OuterRef("pk"), voter=voter)
     candidates = (
         Face.objects.filter(status=FaceStatus.VISIBLE)
