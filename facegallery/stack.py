@@ -159,7 +159,9 @@ def run(args: argparse.Namespace) -> int:
 def test(pytest_args: list[str]) -> int:
     with Stack() as stack:
         stack.prepare_environment(local_http=True)
-        stack.env.setdefault("DJANGO_SETTINGS_MODULE", "facegallery.settings_test")
+        # Always the test settings: importing this package already set the default
+        # (facegallery/celery.py), so setdefault would keep the production module.
+        stack.env["DJANGO_SETTINGS_MODULE"] = "facegallery.settings_test"
         stack.manage("fetch_models")
         for argv in (
             [PYTHON, "-m", "ruff", "check", "."],
