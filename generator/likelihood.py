@@ -95,7 +95,7 @@ def step_nll(z: Tensor, targets: Tensor) -> tuple[Tensor, Tensor]:
     return offset_nll, pen_nll
 
 
-def _summarise(per_step: np.ndarray, pen_lift: np.ndarray) -> DrawingNLL:
+def summarise(per_step: np.ndarray, pen_lift: np.ndarray) -> DrawingNLL:
     """per_step (n + 1,) and the drawing's pen column (n,) -> :class:`DrawingNLL`."""
     n = len(pen_lift)
     total = float(per_step.sum())
@@ -133,5 +133,5 @@ def drawing_nll(
         per_step = (torch.where(is_point, offset_nll, 0.0) + pen_nll).cpu().numpy()
         for row, k in enumerate(chunk):
             n = len(arrays[k])
-            results[k] = _summarise(per_step[row, : n + 1].copy(), arrays[k][:, 2])
+            results[k] = summarise(per_step[row, : n + 1].copy(), arrays[k][:, 2])
     return [r for r in results if r is not None]

@@ -30,6 +30,7 @@ import torch
 from torch import Tensor
 
 from generator import rng
+from generator.likelihood import step_nll
 from generator.model import MixtureParams, SketchDecoder, split_mixture
 from generator.rnn import lstm_update_
 
@@ -115,12 +116,15 @@ class _Slots:
     steps: Tensor  # (R,) int64 points drawn so far by that face
     face: Tensor  # (R,) int64 index into ``seeds``; -1 for idle rows
     record: Tensor  # (R, L, 3) float32 drawn (dx, dy, pen index) per step
+    z: Tensor  # (R, L, 123) float32 head output of each step (L = 0 unless NLL is tracked)
 
     def select(self, rows: Tensor) -> _Slots:
         return _Slots(*(t.index_select(0, rows) for t in vars(self).values()))
 
 
-def _new_slots(rows: int, hidden: int, max_len: int, device: torch.device) -> _Slots:
+def _new_slots(
+    rows: int, hidden: int, max_len: int, device: torch.device, *, track_nll: bool = False
+) -> _Slots:
     xh = torch.zeros(rows, 5 + hidden, device=device)
     xh[:, PEN_DOWN + 2] = 1.0  # start token S0 = [0, 0, 1, 0, 0]
     return _Slots(
@@ -130,6 +134,7 @@ def _new_slots(rows: int, hidden: int, max_len: int, device: torch.device) -> _S
         steps=torch.zeros(rows, dtype=torch.int64, device=device),
         face=torch.full((rows,), -1, dtype=torch.int64, device=device),
         record=torch.zeros(rows, max_len, 3, device=device),
+        z=torch.zeros(rows, max_len if track_nll else 0, 123, device=device),
     )
 
 
@@ -187,6 +192,51 @@ def sample_faces(
     called with the number of faces just finished (e.g. ``tqdm(...).update``). Seeds are taken
     modulo 2**64; seeds in [0, 2**32) are guaranteed distinct random streams.
     """
+    faces, _ = _sample(
+        decoder, seeds, temperature, softmax_temperature, max_seq_len, batch_size, device,
+        progress, track_nll=False,
+    )  # fmt: skip
+    return faces
+
+
+@torch.inference_mode()
+def sample_faces_with_nll(
+    decoder: SketchDecoder,
+    seeds: Sequence[int],
+    temperature: float,
+    *,
+    softmax_temperature: float | None = None,
+    max_seq_len: int | None = None,
+    batch_size: int = 256,
+    device: str | torch.device | None = None,
+) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+    """:func:`sample_faces`, plus each face's per-step NLL at temperature 1 as it was drawn.
+
+    The sampler already holds the mixture parameters of every step, so the likelihood of the
+    drawn point costs a few vector ops instead of the second decoder pass that
+    :func:`generator.likelihood.drawing_nll` needs. Each array is (n + 1,) float64 nats, laid
+    out as in ``drawing_nll`` (one value per point, then the end state's pen term); feed it to
+    :func:`generator.likelihood.summarise`. None for a face cut at ``max_seq_len``: its end
+    state was never drawn, so use ``drawing_nll`` for it.
+    """
+    return _sample(
+        decoder, seeds, temperature, softmax_temperature, max_seq_len, batch_size, device,
+        None, track_nll=True,
+    )  # fmt: skip
+
+
+def _sample(
+    decoder: SketchDecoder,
+    seeds: Sequence[int],
+    temperature: float,
+    softmax_temperature: float | None,
+    max_seq_len: int | None,
+    batch_size: int,
+    device: str | torch.device | None,
+    progress: Callable[[int], object] | None,
+    *,
+    track_nll: bool,
+) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     max_len = decoder.max_seq_len if max_seq_len is None else int(max_seq_len)
@@ -194,10 +244,12 @@ def sample_faces(
         raise ValueError(f"max_seq_len must be >= 1, got {max_len}")
     _softmax_divisor(temperature, softmax_temperature)  # fail before any work
     if len(seeds) == 0:
-        return []
+        return [], []
     device = decoder.head.weight.device if device is None else torch.device(device)
     started = time.perf_counter()
-    run = _SamplerRun(decoder, _seed_tensor(seeds, device), max_len, batch_size, device)
+    run = _SamplerRun(
+        decoder, _seed_tensor(seeds, device), max_len, batch_size, device, track_nll=track_nll
+    )
     faces = run.sample(temperature, softmax_temperature, progress)
     logger.debug(
         "sampled %d faces in %.2f s: %d row-steps at batch %d",
@@ -206,7 +258,7 @@ def sample_faces(
         run.row_steps,
         batch_size,
     )
-    return faces
+    return faces, run.nlls
 
 
 class _SamplerRun:
@@ -219,8 +271,11 @@ class _SamplerRun:
         max_len: int,
         batch_size: int,
         device: torch.device,
+        *,
+        track_nll: bool = False,
     ) -> None:
         self.seeds, self.max_len, self.device = seeds, max_len, device
+        self.track_nll = track_nll
         self.cell_w = decoder.cell.weight.to(device)  # (5 + H, 4H) fused [x, h] -> gates
         self.cell_b = decoder.cell.gate_bias().to(device)  # (4H,) forget bias included
         self.head_w = decoder.head.weight.to(device).t()  # (H, 123) transposed view, no copy
@@ -228,11 +283,14 @@ class _SamplerRun:
         self.pen_ids = torch.arange(3, device=device)  # (3,) for the one-hot pen input
         self.words = rng.counter_words(max_len, _DRAWS_PER_STEP, device)  # (L, 4) face-independent
         capacity = min(batch_size, len(seeds))
-        self.slots = _new_slots(_round_up(capacity), decoder.hidden_size, max_len, device)
+        self.slots = _new_slots(
+            _round_up(capacity), decoder.hidden_size, max_len, device, track_nll=track_nll
+        )
         first = torch.arange(capacity, device=device)
         _start_faces(self.slots, first, first, seeds[:capacity])
         self.next_face = capacity  # index into seeds of the next face to start
         self.results: list[np.ndarray | None] = [None] * len(seeds)
+        self.nlls: list[np.ndarray | None] = [None] * len(seeds)
         self.row_steps = 0  # rows computed, padding included (for the debug log)
 
     def sample(
@@ -251,6 +309,8 @@ class _SamplerRun:
             dx, dy, pen = _draw_point(z, u, temperature, softmax)  # (R,) each
             point = torch.stack([dx, dy, pen.to(dx.dtype)], dim=1)  # (R, 3)
             slots.record[rows_now, step_ids] = point
+            if self.track_nll:  # kept for one vectorised NLL pass when the face ends
+                slots.z[rows_now, step_ids] = z
             slots.xh[:, :2] = point[:, :2]  # next input: this point as stroke-5
             slots.xh[:, 2:5] = pen[:, None] == self.pen_ids  # (R, 3) one-hot p1, p2, p3
             slots.steps += 1
@@ -278,6 +338,16 @@ class _SamplerRun:
         faces = slots.face[rows].tolist()
         for face, length, record in zip(faces, lengths.tolist(), records, strict=True):
             self.results[face] = _to_stroke3(record, length)
+        if self.track_nll:
+            targets = slots.record[rows]  # (k, L, 3) dx, dy, pen index as drawn
+            offset_nll, pen_nll = step_nll(slots.z[rows], targets)  # (k, L) each, float64
+            # The end state has no offset: only its pen term counts (as in drawing_nll).
+            per_step = offset_nll.masked_fill(targets[..., 2] == PEN_END, 0.0) + pen_nll
+            ended = (pen[rows] == PEN_END).tolist()
+            for face, length, end, nll in zip(
+                faces, lengths.tolist(), ended, per_step.cpu().numpy(), strict=True
+            ):
+                self.nlls[face] = nll[: length + 1].copy() if end else None
         slots.face[rows] = -1
         take = min(len(rows), len(self.seeds) - self.next_face)
         if take > 0:

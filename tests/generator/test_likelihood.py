@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from generator.likelihood import drawing_nll, step_nll
+from generator.likelihood import drawing_nll, step_nll, summarise
 from generator.model import SketchDecoder, load_decoder
-from generator.sampling import sample_faces
+from generator.sampling import sample_faces, sample_faces_with_nll
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +122,28 @@ def test_step_nll_matches_a_single_gaussian_by_hand() -> None:
     )
     assert float(offset) == pytest.approx(-math.log(density), rel=1e-9)
     assert float(pen) == pytest.approx(math.log(3.0))
+
+
+def test_the_sampler_measures_the_nll_a_second_decoder_pass_would(decoder: SketchDecoder) -> None:
+    faces, step_nlls = sample_faces_with_nll(decoder, list(range(24)), 0.5, batch_size=8)
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(faces, sample_faces(decoder, list(range(24)), 0.5), strict=True)
+    )
+    reference = drawing_nll(decoder, faces)
+    measured = [
+        (nll, ref, face)
+        for nll, ref, face in zip(step_nlls, reference, faces, strict=True)
+        if nll is not None
+    ]
+    assert len(measured) >= 12
+    for per_step, ref, face in measured:
+        # float32 state: batched vs teacher-forced matmuls differ in the last bits
+        np.testing.assert_allclose(per_step, ref.per_step, rtol=1e-3, atol=2e-3)
+        assert summarise(per_step, face[:, 2]).total == pytest.approx(ref.total, rel=1e-4)
+
+
+def test_faces_cut_at_max_seq_len_have_no_sampler_nll(decoder: SketchDecoder) -> None:
+    faces, step_nlls = sample_faces_with_nll(decoder, list(range(8)), 0.5, max_seq_len=5)
+    assert all(len(face) == 5 for face in faces)  # no face ends within 5 points
+    assert step_nlls == [None] * 8

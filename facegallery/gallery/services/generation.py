@@ -119,7 +119,8 @@ class BatchResult:
 
 def face_generate_batch(*, batch_id: int, sampler_batch_size: int = 256) -> BatchResult:
     """Draw, score and insert one batch. Idempotent: a done batch returns at once."""
-    from generator.sampling import sample_faces
+    from facegallery.scoring.services.features import nll_cache_store
+    from generator.sampling import sample_faces_with_nll
 
     batch = GenerationBatch.objects.select_related("generator").get(pk=batch_id)
     if batch.status == BatchStatus.DONE:
@@ -127,8 +128,15 @@ def face_generate_batch(*, batch_id: int, sampler_batch_size: int = 256) -> Batc
     decoder = decoders.decoder_get(batch.generator.name)
     seeds = list(batch.seeds)
     # The slow part runs outside any transaction: no locks are held while drawing.
-    drawings = sample_faces(
+    drawings, step_nlls = sample_faces_with_nll(
         decoder, seeds, batch.temperature, batch_size=min(sampler_batch_size, len(seeds))
+    )
+    # The likelihood came free with the sampling: cache it for the filter and for training.
+    nll_cache_store(
+        generator_name=batch.generator.name,
+        drawings=drawings,
+        step_nlls=step_nlls,
+        scale_factor=decoder.scale_factor,
     )
     decisions = admission_decide(drawings=drawings, temperature=batch.temperature)
     faces = [

@@ -47,6 +47,37 @@ def normalised_drawings(stored: Sequence[bytes], scale_factor: float) -> list[np
     return out
 
 
+def nll_cache_store(
+    *,
+    generator_name: str,
+    drawings: Sequence[np.ndarray],
+    step_nlls: Sequence[np.ndarray | None],
+    scale_factor: float,
+) -> None:
+    """Cache the NLL the sampler measured while drawing (generator.sampling.sample_faces_with_nll)
+    so that neither the admission filter nor training needs a second decoder pass. A face the
+    sampler cut at max_seq_len (None) is left to _nll_rows, which runs drawing_nll for it."""
+    from generator.likelihood import summarise
+
+    measured = [
+        (data, summarise(per_step, drawing[:, 2]))
+        for data, drawing, per_step in zip(
+            stored_form(drawings, scale_factor), drawings, step_nlls, strict=True
+        )
+        if per_step is not None
+    ]
+    if not measured:
+        return
+    stats = features.nll_stats([nll for _, nll in measured])
+    DrawingNll.objects.bulk_create(
+        [
+            DrawingNll(key=nll_key(generator_name, data), values=row.tobytes())
+            for (data, _), row in zip(measured, stats, strict=True)
+        ],
+        ignore_conflicts=True,  # a retried batch draws the same faces
+    )
+
+
 def _nll_rows(generator_name: str, stored: Sequence[bytes], drawings: list[np.ndarray]):
     """(N, NLL width) float32: cached rows, the missing ones computed and cached."""
     from generator.likelihood import drawing_nll

@@ -76,3 +76,16 @@ def test_the_same_seed_and_temperature_give_the_same_face_in_any_batch(generator
         stroke_formats.to_pixels(redrawn, generator.scale_factor)
     )
     assert stroke_formats.stroke3_to_bytes(pixels) == bytes(first.strokes)
+
+
+def test_the_nll_measured_while_sampling_is_cached_for_the_filter_and_training(generator):
+    from facegallery.scoring.models import DrawingNll
+    from facegallery.scoring.services.features import nll_key
+
+    batch = make_batch(generator, count=8)
+    face_generate_batch(batch_id=batch.pk)
+    cached = set(DrawingNll.objects.values_list("key", flat=True))
+    keys = {nll_key("face", bytes(f.strokes)) for f in Face.objects.all()}
+    ended = {nll_key("face", bytes(f.strokes)) for f in Face.objects.filter(num_points__lt=121)}
+    assert ended <= cached <= keys  # every face that ended; cut faces are left to drawing_nll
+    assert len(cached) >= 4
