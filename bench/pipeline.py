@@ -49,7 +49,10 @@ def run_once(faces: int, batch_size: int) -> dict[str, float]:
         )
         face_generate_batch.delay(batch.pk)
         ids.append(batch.pk)
+    deadline = time.monotonic() + 600
     while GenerationBatch.objects.filter(pk__in=ids, status=BatchStatus.PENDING).exists():
+        if time.monotonic() > deadline:
+            raise SystemExit("batches still pending after 10 minutes: see the worker log")
         time.sleep(0.05)
     seconds = time.perf_counter() - started
     landed = Face.objects.count() - before
