@@ -22,7 +22,7 @@ def face_build(
     explored: bool = False,
     admission_probability: float = 1.0,
 ) -> Face:
-    """An unsaved Face from normalised stroke-3 (pixel int16 bytes in the row)."""
+    """An unsaved Face from normalised stroke-3 (stored as packed integer pixels)."""
     pixels = stroke_formats.stroke3_to_int16(
         stroke_formats.to_pixels(strokes3, generator.scale_factor)
     )
