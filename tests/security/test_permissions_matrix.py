@@ -1,0 +1,89 @@
+"""Who reaches what: every admin page and the staff-only endpoints, for every kind of user.
+
+The moderator column is written out by hand (what moderation needs, nothing more), so a
+permission added to the Moderators group by mistake, or a page left unguarded, fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from tests.moderation.conftest import moderator  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.django_db
+
+# (app_label, model_name) a moderator may open; every other admin list must answer 403.
+MODERATOR_MAY_VIEW = {
+    ("gallery", "face"),
+    ("voting", "vote"),
+    ("voting", "report"),
+    ("voting", "block"),
+    ("moderation", "reportedface"),
+    ("moderation", "moderationevent"),
+}
+ADMIN_LISTS = sorted(
+    (model._meta.app_label, model._meta.model_name) for model in admin.site._registry
+)
+
+
+@pytest.fixture
+def clients(moderator) -> dict[str, Client]:  # noqa: F811
+    visitor = User.objects.create_user("vic", password="x" * 20)
+    staff = User.objects.create_user("stan", password="x" * 20, is_staff=True)
+    superuser = User.objects.create_superuser("sam", password="x" * 20)
+    made = {"anonymous": Client()}
+    for name, user in [("visitor", visitor), ("staff", staff), ("moderator", moderator),
+                       ("superuser", superuser)]:  # fmt: skip
+        made[name] = Client()
+        made[name].force_login(user)
+    return made
+
+
+def changelist(app_label: str, model_name: str) -> str:
+    return reverse(f"admin:{app_label}_{model_name}_changelist")
+
+
+@pytest.mark.parametrize(("app_label", "model_name"), ADMIN_LISTS)
+def test_every_admin_list_is_guarded_for_each_kind_of_user(clients, app_label, model_name):
+    url = changelist(app_label, model_name)
+    for name in ("anonymous", "visitor"):  # not staff: sent to the admin login
+        response = clients[name].get(url)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"], name
+    assert clients["staff"].get(url).status_code == 403  # staff without permissions
+    expected = 200 if (app_label, model_name) in MODERATOR_MAY_VIEW else 403
+    assert clients["moderator"].get(url).status_code == expected
+    assert clients["superuser"].get(url).status_code == 200
+
+
+def test_the_admin_index_lets_in_staff_only(clients):
+    url = reverse("admin:index")
+    assert clients["anonymous"].get(url).status_code == 302
+    assert clients["visitor"].get(url).status_code == 302
+    for name in ("staff", "moderator", "superuser"):
+        assert clients[name].get(url).status_code == 200, name
+
+
+def test_export_downloads_are_for_staff_only(clients):
+    url = reverse("exports:download", args=[999999, "faces.npz"])
+    for name in ("anonymous", "visitor"):
+        response = clients[name].get(url)
+        assert response.status_code == 302 and "login" in response["Location"], name
+    for name in ("staff", "moderator", "superuser"):
+        assert clients[name].get(url).status_code == 404, name  # allowed in; no such job
+
+
+def test_public_state_changes_are_refused_without_the_csrf_token(clients):
+    from tests.voting.faces import make_faces
+
+    face = make_faces(1)[0]
+    client = Client(enforce_csrf_checks=True)
+    body = {"data": '{"label": "interesting"}', "content_type": "application/json"}
+    assert client.put(f"/api/faces/{face.pk}/vote", **body).status_code == 403
+    assert client.post(f"/api/faces/{face.pk}/reports", **body).status_code == 403
+    assert client.post(f"/faces/{face.pk}/vote", {"label": "boring"}).status_code == 403
+    face.refresh_from_db()
+    assert face.interesting_count == face.boring_count == 0
