@@ -10,29 +10,38 @@ from facegallery.gallery.models import Face, FaceStatus, GeneratorModel
 from generator import strokes as stroke_formats
 
 
+def stored_strokes(drawings: Sequence[np.ndarray], scale_factor: float) -> list[bytes]:
+    """The Face.strokes bytes of each normalised stroke-3 drawing: packed integer pixels."""
+    return [
+        stroke_formats.stroke3_to_bytes(
+            stroke_formats.stroke3_to_int16(stroke_formats.to_pixels(drawing, scale_factor))
+        )
+        for drawing in drawings
+    ]
+
+
 def face_build(
     *,
     generator: GeneratorModel,
     seed: int,
     temperature: float,
     strokes3: np.ndarray,
+    stored: bytes,
     status: int = FaceStatus.VISIBLE,
     scorer_version: int | None = None,
     score: float | None = None,
     explored: bool = False,
     admission_probability: float = 1.0,
 ) -> Face:
-    """An unsaved Face from normalised stroke-3 (stored as packed integer pixels)."""
-    pixels = stroke_formats.stroke3_to_int16(
-        stroke_formats.to_pixels(strokes3, generator.scale_factor)
-    )
+    """An unsaved Face from normalised stroke-3 and its stored bytes (stored_strokes)."""
+    pen = strokes3[:, 2]
     return Face(
         generator=generator,
         seed=seed,
         temperature=temperature,
-        strokes=stroke_formats.stroke3_to_bytes(pixels),
-        num_points=len(pixels),
-        num_strokes=int(pixels[:, 2].sum()) + int(len(pixels) > 0 and pixels[-1, 2] == 0),
+        strokes=stored,
+        num_points=len(strokes3),
+        num_strokes=int(pen.sum()) + int(len(pen) > 0 and pen[-1] == 0),
         status=status,
         scorer_version=scorer_version,
         score=score,

@@ -85,9 +85,16 @@ def _settings() -> GenerationSettings:
 
 
 def admission_decide(
-    *, drawings: Sequence[np.ndarray], temperature: float, rng: np.random.Generator | None = None
+    *,
+    drawings: Sequence[np.ndarray],
+    temperature: float,
+    stored: Sequence[bytes] | None = None,
+    rng: np.random.Generator | None = None,
 ) -> list[Admission]:
-    """One Admission per drawing (normalised stroke-3, as sampled), in order."""
+    """One Admission per drawing (normalised stroke-3, as sampled), in order.
+
+    `stored`: the drawings' Face.strokes bytes, when the caller has them already.
+    """
     from facegallery.scoring.selectors import scorer_active_version
 
     config = _settings()
@@ -101,7 +108,7 @@ def admission_decide(
         )
         return [ADMIT_ALL] * len(drawings)
     try:
-        scores, threshold = _score(entry, drawings, temperature, config.keep_share)
+        scores, threshold = _score(entry, drawings, stored, temperature, config.keep_share)
     except Exception:
         # Whatever breaks in scoring (a decoder that cannot be loaded, a bad drawing), the
         # batch is still shown: an unfiltered gallery beats an empty one.
@@ -124,16 +131,19 @@ def admission_decide(
     return decisions
 
 
-def _score(entry, drawings, temperature: float, keep_share: float) -> tuple[np.ndarray, float]:
+def _score(
+    entry, drawings, stored, temperature: float, keep_share: float
+) -> tuple[np.ndarray, float]:
     from facegallery.gallery import decoders
-    from facegallery.scoring.services.features import feature_batch, stored_form
+    from facegallery.gallery.services.faces import stored_strokes
+    from facegallery.scoring.services.features import feature_batch
     from generator.scorer import predict, threshold_for_share
 
     net, config, generator_name = entry
     scale = decoders.decoder_get(generator_name).scale_factor
     batch = feature_batch(
         config=config,
-        stored=stored_form(drawings, scale),
+        stored=stored if stored is not None else stored_strokes(drawings, scale),
         temperatures=[temperature] * len(drawings),
         scale_factor=scale,
         generator_name=generator_name,

@@ -25,7 +25,7 @@ from facegallery.gallery.models import (
     GeneratorModel,
 )
 from facegallery.gallery.selectors import face_pool_count
-from facegallery.gallery.services.faces import face_build, faces_insert
+from facegallery.gallery.services.faces import face_build, faces_insert, stored_strokes
 from facegallery.gallery.services.filtering import admission_decide, expected_admit_rate
 
 logger = logging.getLogger(__name__)
@@ -131,23 +131,22 @@ def face_generate_batch(*, batch_id: int, sampler_batch_size: int = 256) -> Batc
     drawings, step_nlls = sample_faces_with_nll(
         decoder, seeds, batch.temperature, batch_size=min(sampler_batch_size, len(seeds))
     )
+    stored = stored_strokes(drawings, batch.generator.scale_factor)  # packed once, used 3x
     # The likelihood came free with the sampling: cache it for the filter and for training.
     nll_cache_store(
-        generator_name=batch.generator.name,
-        drawings=drawings,
-        step_nlls=step_nlls,
-        scale_factor=decoder.scale_factor,
+        generator_name=batch.generator.name, drawings=drawings, stored=stored, step_nlls=step_nlls
     )
-    decisions = admission_decide(drawings=drawings, temperature=batch.temperature)
+    decisions = admission_decide(drawings=drawings, temperature=batch.temperature, stored=stored)
     faces = [
         face_build(
             generator=batch.generator,
             seed=seed,
             temperature=batch.temperature,
             strokes3=strokes3,
+            stored=data,
             **decision.as_fields(),
         )
-        for seed, strokes3, decision in zip(seeds, drawings, decisions, strict=True)
+        for seed, strokes3, data, decision in zip(seeds, drawings, stored, decisions, strict=True)
     ]
     with transaction.atomic():
         locked = GenerationBatch.objects.select_for_update().get(pk=batch_id)

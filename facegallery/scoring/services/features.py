@@ -1,8 +1,9 @@
 """Features of faces for the scorer, from stored strokes or fresh drawings, NLL cached.
 
 Both paths (admission of fresh drawings, training on stored faces) featurise the *stored*
-form of a drawing: the rounded pixel stroke-3 that Face.strokes holds, scaled back to
-normalised units. So a face gets exactly the same features at admission and at training time,
+form of a drawing: the rounded pixel stroke-3 that Face.strokes holds (see
+gallery.services.faces.stored_strokes), scaled back to normalised units. So a face gets
+exactly the same features at admission and at training time,
 and the NLL computed at admission (DrawingNll, keyed by the stored bytes) is found again.
 """
 
@@ -16,7 +17,6 @@ import numpy as np
 from facegallery.gallery import decoders
 from facegallery.scoring.models import DrawingNll
 from generator import features
-from generator import strokes as stroke_formats
 from generator.packing_batch import unpack_many
 from generator.scorer import FeatureBatch, ScorerConfig
 
@@ -25,16 +25,6 @@ _NLL_WIDTH = len(features.NLL_NAMES)
 
 def nll_key(generator_name: str, stored: bytes) -> str:
     return hashlib.sha1(generator_name.encode() + b"\0" + bytes(stored)).hexdigest()
-
-
-def stored_form(drawings: Sequence[np.ndarray], scale_factor: float) -> list[bytes]:
-    """The Face.strokes bytes each normalised drawing will be stored as (see face_build)."""
-    return [
-        stroke_formats.stroke3_to_bytes(
-            stroke_formats.stroke3_to_int16(stroke_formats.to_pixels(d, scale_factor))
-        )
-        for d in drawings
-    ]
 
 
 def normalised_drawings(stored: Sequence[bytes], scale_factor: float) -> list[np.ndarray]:
@@ -51,8 +41,8 @@ def nll_cache_store(
     *,
     generator_name: str,
     drawings: Sequence[np.ndarray],
+    stored: Sequence[bytes],
     step_nlls: Sequence[np.ndarray | None],
-    scale_factor: float,
 ) -> None:
     """Cache the NLL the sampler measured while drawing (generator.sampling.sample_faces_with_nll)
     so that neither the admission filter nor training needs a second decoder pass. A face the
@@ -61,9 +51,7 @@ def nll_cache_store(
 
     measured = [
         (data, summarise(per_step, drawing[:, 2]))
-        for data, drawing, per_step in zip(
-            stored_form(drawings, scale_factor), drawings, step_nlls, strict=True
-        )
+        for data, drawing, per_step in zip(stored, drawings, step_nlls, strict=True)
         if per_step is not None
     ]
     if not measured:
