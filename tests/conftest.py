@@ -13,6 +13,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+pytest_plugins = ["tests.reliability"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

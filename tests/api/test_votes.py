@@ -101,6 +101,32 @@ def test_a_report_is_created_once(browser):
     assert Report.objects.get().reason == "rude"
 
 
+@pytest.mark.bad_input("report bodies that are not JSON objects")
+@pytest.mark.parametrize("body", ["[]", "7", '"rude"', "null"])
+def test_a_report_body_that_is_not_an_object_is_refused(browser, body):
+    # Found by the schemathesis run: [] used to pass as a report with the default reason.
+    client, headers = browser
+    (face,) = make_faces(1)
+    response = client.post(
+        f"/api/faces/{face.pk}/reports", body, content_type="application/json", headers=headers
+    )
+    assert response.status_code == 400 and response.json()["detail"]
+    assert Report.objects.count() == 0
+
+
+@pytest.mark.bad_input("report reasons with a NUL character")
+def test_a_reason_with_a_nul_character_is_refused(browser):
+    # Found by the schemathesis run: PostgreSQL text cannot hold NUL, so this was a 500.
+    client, headers = browser
+    (face,) = make_faces(1)
+    response = client.post(
+        f"/api/faces/{face.pk}/reports", {"reason": "rude\x00"}, content_type="application/json",
+        headers=headers,
+    )  # fmt: skip
+    assert response.status_code == 400 and "reason" in response.json()["detail"]
+    assert Report.objects.count() == 0
+
+
 def test_next_for_voting_skips_voted_and_excluded_faces(browser):
     client, headers = browser
     a, b, c = make_faces(3)

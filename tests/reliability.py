@@ -1,0 +1,108 @@
+"""The reliability report: which faults were survived and which bad inputs were tried.
+
+Tests mark what they prove:
+
+    @pytest.mark.fault("Redis stopped and restarted", sees="pages serve, votes count")
+    @pytest.mark.bad_input("OpenAPI fuzz (schemathesis)")
+
+and may record how many generated examples they sent (`("examples", n)` in
+`request.node.user_properties`). At the end of the run this plugin prints one table per
+kind and writes var/artifacts/reliability.{json,md}; the README's table is that file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pytest
+
+from bench.common import table
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "artifacts"
+KINDS = {"fault": "Faults survived", "bad_input": "Bad inputs tried"}
+
+
+@dataclass
+class Row:
+    kind: str
+    name: str
+    sees: str = ""
+    tests: int = 0
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    examples: int = 0
+    seconds: float = 0.0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+_rows: dict[tuple[str, str], Row] = {}
+
+
+def _row_for(item: pytest.Item) -> Row | None:
+    for kind in KINDS:
+        marker = item.get_closest_marker(kind)
+        if marker is not None:
+            name = marker.args[0] if marker.args else item.name
+            key = (kind, name)
+            if key not in _rows:
+                _rows[key] = Row(kind=kind, name=name, sees=marker.kwargs.get("sees", ""))
+            return _rows[key]
+    return None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    outcome = yield
+    report = outcome.get_result()
+    row = _row_for(item)
+    if row is None:
+        return
+    row.seconds += report.duration  # setup too: fault tests start their processes there
+    if report.when == "setup" and not report.passed:
+        row.tests += 1
+        row.skipped += report.skipped
+        row.failed += report.failed
+    elif report.when == "call":
+        row.tests += 1
+        row.passed += report.passed
+        row.skipped += report.skipped
+        row.failed += report.failed
+    elif report.when == "teardown":
+        row.failed += report.failed
+        # Fixtures record their counts as they finish, so read them after teardown.
+        properties = dict(item.user_properties)
+        row.examples += int(properties.get("examples", 0))
+        for status, count in properties.get("statuses", {}).items():
+            row.statuses[str(status)] = row.statuses.get(str(status), 0) + count
+
+
+def markdown() -> str:
+    parts = []
+    for kind, title in KINDS.items():
+        rows = sorted((r for r in _rows.values() if r.kind == kind), key=lambda r: r.name)
+        if not rows:
+            continue
+        if kind == "fault":
+            headers = ["fault", "what the user sees", "tests", "passed", "seconds"]
+            cells = [[r.name, r.sees, r.tests, r.passed, round(r.seconds, 1)] for r in rows]
+        else:
+            headers = ["bad input", "tests", "generated requests", "passed"]
+            cells = [[r.name, r.tests, r.examples or "–", r.passed] for r in rows]
+        parts.append(f"**{title}**\n\n{table(headers, cells)}\n")
+    return "\n".join(parts)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if not _rows:
+        return
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "reliability.json").write_text(
+        json.dumps([asdict(r) for r in _rows.values()], indent=2) + "\n"
+    )
+    text = markdown()
+    (ARTIFACTS / "reliability.md").write_text(text)
+    terminalreporter.write_sep("=", "reliability report (var/artifacts/reliability.md)")
+    terminalreporter.write_line(text)
