@@ -2,8 +2,8 @@
 
 Tests mark what they prove:
 
-    @pytest.mark.fault("Redis stopped and restarted", sees="pages serve, votes count")
-    @pytest.mark.bad_input("OpenAPI fuzz (schemathesis)")
+    @pytest.mark.fault("redis-down")                     # a key of FAULTS below
+    @pytest.mark.bad_input("OpenAPI fuzz (schemathesis)")  # the row's name
 
 and may record how many generated examples they sent (`("examples", n)` in
 `request.node.user_properties`). At the end of the run this plugin prints one table per
@@ -13,6 +13,7 @@ kind and writes var/artifacts/reliability.{json,md}; the README's table is that 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,30 @@ from bench.common import table
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "artifacts"
 KINDS = {"fault": "Faults survived", "bad_input": "Bad inputs tried"}
+# fault key -> (the fault, what a user sees while it lasts and after)
+FAULTS = {
+    "worker-killed": (
+        "a worker SIGKILLed mid-batch",
+        "nothing: no partial or duplicate faces; a new worker tops the pool up",
+    ),
+    "redis-down": (
+        "Redis stopped, then restarted",
+        "pages serve and votes count (limits fail open), /healthz 503 names Redis; "
+        "new faces pause, then resume by themselves",
+    ),
+    "postgres-restart": (
+        "PostgreSQL restarted",
+        "the next pages load (stale connections are replaced); generation resumes",
+    ),
+    "disk-full": (
+        "disk full in the export folder",
+        "one line: disk full; no partial files, the previous export kept",
+    ),
+    "scorer-corrupt": (
+        "scorer artifact corrupted",
+        "the gallery keeps filling, unfiltered; a warning names the version",
+    ),
+}
 
 
 @dataclass
@@ -45,10 +70,10 @@ def _row_for(item: pytest.Item) -> Row | None:
     for kind in KINDS:
         marker = item.get_closest_marker(kind)
         if marker is not None:
-            name = marker.args[0] if marker.args else item.name
+            name, sees = FAULTS[marker.args[0]] if kind == "fault" else (marker.args[0], "")
             key = (kind, name)
             if key not in _rows:
-                _rows[key] = Row(kind=kind, name=name, sees=marker.kwargs.get("sees", ""))
+                _rows[key] = Row(kind=kind, name=name, sees=sees)
             return _rows[key]
     return None
 
@@ -77,6 +102,16 @@ def pytest_runtest_makereport(item: pytest.Item, call):
         row.examples += int(properties.get("examples", 0))
         for status, count in properties.get("statuses", {}).items():
             row.statuses[str(status)] = row.statuses.get(str(status), 0) + count
+
+
+@pytest.fixture
+def tried(request) -> Counter:
+    """Count generated requests by status: `tried[response.status_code] += 1`. The totals go
+    into the report (one fixture per test, so hypothesis examples accumulate)."""
+    statuses: Counter = Counter()
+    yield statuses
+    request.node.user_properties.append(("examples", sum(statuses.values())))
+    request.node.user_properties.append(("statuses", dict(statuses)))
 
 
 def markdown() -> str:

@@ -48,6 +48,7 @@ def test_the_detail_has_stroke3_strokes_and_an_svg(client):
     assert body["url"] == f"/faces/{face.pk}" and body["your_vote"] is None
 
 
+@pytest.mark.bad_input("unknown sort and filter parameters, bad cursors")
 @pytest.mark.parametrize(
     "url",
     [
@@ -67,6 +68,7 @@ def test_bad_queries_get_400_with_a_detail_message(client, url):
     assert isinstance(response.json()["detail"], str) and response.json()["detail"]
 
 
+@pytest.mark.bad_input("unknown face ids and wrong methods")
 def test_unknown_faces_and_paths_get_404_json(client):
     for url in ["/api/faces/424242", "/api/faces/99999999999999999999", "/api/nothing"]:
         response = client.get(url)

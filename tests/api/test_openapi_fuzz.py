@@ -8,8 +8,6 @@ face's counters still equal its vote rows.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
@@ -72,15 +70,6 @@ def app() -> WSGIHandler:
     yield WSGIHandler()
     for signal in (request_started, request_finished):
         signal.connect(close_old_connections)
-
-
-@pytest.fixture
-def tried(request) -> Counter:
-    """Statuses seen, recorded on the test for the reliability report."""
-    statuses: Counter = Counter()
-    yield statuses
-    request.node.user_properties.append(("examples", sum(statuses.values())))
-    request.node.user_properties.append(("statuses", dict(statuses)))
 
 
 def writes() -> tuple[int, int, int, int]:

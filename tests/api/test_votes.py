@@ -57,6 +57,7 @@ def test_state_changes_without_the_csrf_token_are_refused(browser):
     assert Vote.objects.count() == Report.objects.count() == 0
 
 
+@pytest.mark.bad_input("vote bodies: bad labels, not JSON, oversized")
 @pytest.mark.parametrize(
     ("body", "status"),
     [
@@ -77,6 +78,7 @@ def test_bad_bodies_get_4xx_json_and_record_nothing(browser, body, status):
     assert Vote.objects.count() == 0
 
 
+@pytest.mark.bad_input("unknown face ids and wrong methods")
 def test_wrong_methods_and_unknown_faces_get_json_errors(browser):
     client, headers = browser
     (face,) = make_faces(1)

@@ -24,6 +24,7 @@ def assert_one_clear_line(result, *words: str) -> None:
         assert word in lines[0]
 
 
+@pytest.mark.bad_input("malformed configuration")
 @pytest.mark.parametrize(
     ("url", "words"),
     [
@@ -37,11 +38,13 @@ def test_a_malformed_database_url_stops_startup_with_one_line(url, words):
     assert_one_clear_line(result, *words)
 
 
+@pytest.mark.bad_input("malformed configuration")
 def test_a_malformed_redis_url_stops_startup_with_one_line():
     result = manage("check", env=env_with(REDIS_URL="http://localhost:6379"))
     assert_one_clear_line(result, "REDIS_URL", "redis://")
 
 
+@pytest.mark.bad_input("malformed configuration")
 def test_production_settings_refuse_to_start_without_a_secret_key():
     env = env_with(DEBUG="0")
     env.pop("SECRET_KEY", None)
@@ -49,11 +52,13 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     assert_one_clear_line(manage("check", env=env), "SECRET_KEY")
 
 
+@pytest.mark.bad_input("malformed configuration")
 def test_an_unreadable_secret_file_is_named_in_the_error():
     result = manage("check", env=env_with(SECRET_KEY_FILE="/nonexistent/secret"))
     assert_one_clear_line(result, "SECRET_KEY_FILE", "/nonexistent/secret")
 
 
+@pytest.mark.bad_input("malformed configuration")
 def test_a_malformed_boolean_is_rejected():
     assert_one_clear_line(manage("check", env=env_with(DEBUG="maybe")), "DEBUG", "boolean")
 

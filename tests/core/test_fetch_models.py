@@ -45,6 +45,7 @@ def test_it_keeps_a_verified_file_without_copying_again(models_dir):
     assert "already present" in result.stdout
 
 
+@pytest.mark.bad_input("malformed model file")
 def test_it_refuses_a_truncated_file_and_names_the_expected_digest(models_dir, tmp_path):
     source = tmp_path / "source"
     source.mkdir()
@@ -57,6 +58,7 @@ def test_it_refuses_a_truncated_file_and_names_the_expected_digest(models_dir, t
     assert [p.name for p in models_dir.iterdir()] == ["manifest.json"]
 
 
+@pytest.mark.bad_input("malformed model file")
 def test_it_refuses_a_file_with_the_right_size_but_the_wrong_digest(models_dir, tmp_path):
     source = tmp_path / "source"
     source.mkdir()
@@ -76,6 +78,7 @@ def test_it_says_clearly_when_the_source_has_no_weights(models_dir, tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.bad_input("malformed model file")
 def test_a_wrong_weight_file_fails_the_system_check_with_the_fix(models_dir):
     fetch(models_dir, SHARED_MODELS)
     weights = models_dir / MANIFEST["file"]

@@ -20,6 +20,7 @@ def test_it_answers_200_when_database_redis_and_model_are_ok(client):
     }
 
 
+@pytest.mark.fault("redis-down")
 def test_it_answers_503_naming_redis_when_redis_is_unreachable(client):
     with override_settings(REDIS_URL="redis://127.0.0.1:1/0"):
         response = client.get("/healthz")

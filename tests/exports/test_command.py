@@ -44,6 +44,7 @@ def _unwritable(tmp_path: Path) -> Path:
     pytest.skip("no unwritable folder available")
 
 
+@pytest.mark.bad_input("malformed export requests")
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -67,6 +68,7 @@ def test_bad_arguments_are_one_clear_error_and_write_nothing(dataset, tmp_path, 
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.bad_input("malformed export requests")
 def test_an_unwritable_folder_is_one_clear_error(dataset, tmp_path):
     out = _unwritable(tmp_path)
     with pytest.raises(CommandError, match="cannot write to"):
@@ -74,6 +76,7 @@ def test_an_unwritable_folder_is_one_clear_error(dataset, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.bad_input("malformed export requests")
 def test_a_missing_parent_or_a_file_as_out_is_refused(dataset, tmp_path):
     with pytest.raises(CommandError, match="does not exist"):
         _run("--format", "csv", out=tmp_path / "no" / "such" / "folder")
@@ -90,6 +93,7 @@ def test_someone_elses_readme_is_never_overwritten(dataset, tmp_path):
     assert _leftovers(tmp_path) == ["README.md"]
 
 
+@pytest.mark.fault("disk-full")
 def test_a_full_disk_mid_export_leaves_no_partial_file(dataset, tmp_path, monkeypatch):
     def disk_full(self, table, row_group_size=None):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -100,6 +104,7 @@ def test_a_full_disk_mid_export_leaves_no_partial_file(dataset, tmp_path, monkey
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.fault("disk-full")
 def test_a_failed_reexport_keeps_the_previous_files(dataset, tmp_path, monkeypatch):
     out = tmp_path / "out"
     _run("--format", "parquet", out=out)
@@ -110,6 +115,7 @@ def test_a_failed_reexport_keeps_the_previous_files(dataset, tmp_path, monkeypat
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+@pytest.mark.bad_input("malformed export requests")
 def test_from_the_shell_a_bad_format_is_one_line_without_a_traceback(tmp_path):
     result = manage("export_dataset", "--format", "xlsx", "--out", str(tmp_path / "out"))
     assert result.returncode == 1

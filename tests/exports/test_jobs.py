@@ -76,6 +76,7 @@ def test_downloads_are_for_staff_only(
     assert admin_client.get(f"/exports/{job.pk + 1}/README.md").status_code == 404
 
 
+@pytest.mark.bad_input("malformed export requests")
 def test_bad_options_are_shown_on_the_form_and_start_nothing(dataset, admin_client):
     response = admin_client.post(ADD_URL, _form(label_rule="loudest"))
     assert response.status_code == 200

@@ -78,6 +78,7 @@ def test_sha256_is_of_the_bytes_as_given(face_model_path: Path) -> None:
     assert parse_model_json(data + b"\n").sha256 != FACE_SHA256
 
 
+@pytest.mark.bad_input("malformed model file")
 def test_a_truncated_file_is_reported_as_truncated_json(
     tmp_path: Path, face_model_path: Path
 ) -> None:
@@ -89,12 +90,14 @@ def test_a_truncated_file_is_reported_as_truncated_json(
         assert message.startswith("not valid JSON (file truncated?)"), message
 
 
+@pytest.mark.bad_input("malformed model file")
 def test_text_that_is_not_json_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "page.gen.json"
     path.write_text("<html>Not Found</html>")
     assert _error_for(path).startswith("not valid JSON")
 
 
+@pytest.mark.bad_input("malformed model file")
 def test_a_missing_empty_or_directory_path_is_a_model_file_error(tmp_path: Path) -> None:
     assert _error_for(tmp_path / "nope.json") == "file not found"
     (tmp_path / "empty.json").write_bytes(b"")
@@ -102,6 +105,7 @@ def test_a_missing_empty_or_directory_path_is_a_model_file_error(tmp_path: Path)
     assert "directory" in _error_for(tmp_path)
 
 
+@pytest.mark.bad_input("malformed model file")
 def test_the_top_level_must_be_three_elements(tmp_path: Path, face_doc: list) -> None:
     message = _error_for(_write(tmp_path, face_doc[:2]))
     assert message == "expected a JSON array [info, shapes, weights], got an array of 2"
@@ -109,6 +113,7 @@ def test_the_top_level_must_be_three_elements(tmp_path: Path, face_doc: list) ->
     assert message == "expected a JSON array [info, shapes, weights], got dict"
 
 
+@pytest.mark.bad_input("malformed model file")
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
@@ -126,6 +131,7 @@ def test_info_fields_are_validated(
     assert _error_for(_write(tmp_path, doc)) == expected
 
 
+@pytest.mark.bad_input("malformed model file")
 def test_unknown_shapes_name_expected_and_got(tmp_path: Path, face_doc: list) -> None:
     flipped = [list(reversed(shape)) for shape in face_doc[1]]
     message = _error_for(_write(tmp_path, [face_doc[0], flipped, face_doc[2]]))
@@ -136,11 +142,13 @@ def test_unknown_shapes_name_expected_and_got(tmp_path: Path, face_doc: list) ->
     assert _error_for(_write(tmp_path, more)).startswith("unsupported weight shapes")
 
 
+@pytest.mark.bad_input("malformed model file")
 def test_a_dropped_weight_is_reported(tmp_path: Path, face_doc: list) -> None:
     message = _error_for(_write(tmp_path, [face_doc[0], face_doc[1], face_doc[2][:4]]))
     assert message == "weights (element 2) must be a list of 5 strings, got 4 entries"
 
 
+@pytest.mark.bad_input("malformed model file")
 def test_corrupt_base64_is_reported_with_the_weight_name(tmp_path: Path, face_doc: list) -> None:
     weights = list(face_doc[2])
     weights[3] = "!!" + weights[3][2:]
@@ -150,6 +158,7 @@ def test_corrupt_base64_is_reported_with_the_weight_name(tmp_path: Path, face_do
     )
 
 
+@pytest.mark.bad_input("malformed model file")
 def test_a_weight_of_the_wrong_length_is_reported(tmp_path: Path, face_doc: list) -> None:
     weights = list(face_doc[2])
     weights[4] = base64.b64encode(b"\x00\x01" * 2047).decode()
@@ -157,6 +166,7 @@ def test_a_weight_of_the_wrong_length_is_reported(tmp_path: Path, face_doc: list
     assert message == "weights[4] (lstm_bias, shape [2048]) decodes to 4094 bytes, expected 4096"
 
 
+@pytest.mark.bad_input("malformed model file")
 def test_a_weight_that_is_not_a_string_is_reported(tmp_path: Path, face_doc: list) -> None:
     weights = [*face_doc[2][:1], [1, 2, 3], *face_doc[2][2:]]
     message = _error_for(_write(tmp_path, [face_doc[0], face_doc[1], weights]))

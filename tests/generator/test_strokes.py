@@ -229,6 +229,7 @@ def test_polylines_to_quickdraw_rounds_to_python_ints():
     assert json.dumps(drawing) == "[[[1, -1], [3, 3]]]"
 
 
+@pytest.mark.bad_input("malformed stroke data")
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
@@ -247,6 +248,7 @@ def test_malformed_stroke3_is_rejected_with_a_clear_message(bad, message):
             convert(bad)
 
 
+@pytest.mark.bad_input("malformed stroke data")
 def test_malformed_polylines_are_rejected_with_their_index():
     with pytest.raises(ValueError, match=r"polyline 1 must have shape \(N, 2\)"):
         polylines_to_stroke3([np.zeros((2, 2)), np.zeros((2, 3))])
@@ -318,6 +320,7 @@ def test_real_faces_take_under_half_the_bytes_of_int16(quickdraw_faces):
         assert len(stroke3_to_bytes(stored)) < 3 * len(stored)
 
 
+@pytest.mark.bad_input("malformed stroke data")
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -374,6 +377,7 @@ def test_svg_path_parser_follows_absolute_relative_and_implicit_commands():
     ]
 
 
+@pytest.mark.bad_input("malformed stroke data")
 @pytest.mark.parametrize(
     ("d", "message"),
     [

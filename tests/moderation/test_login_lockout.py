@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.conf import settings
 from django.test import Client
 
@@ -50,6 +51,7 @@ def test_a_success_before_the_limit_starts_the_count_again(moderator):
     assert attempt(PASSWORD)[0].status_code == 302
 
 
+@pytest.mark.fault("redis-down")
 def test_the_lockout_works_while_redis_is_down(moderator, settings):
     ip = "203.0.113.9"
     settings.CACHES = {

@@ -68,6 +68,7 @@ def test_switched_off_the_filter_admits_everything(drawn_faces, fresh_drawings):
     assert all(d.status == FaceStatus.VISIBLE and d.scorer_version is None for d in decisions)
 
 
+@pytest.mark.fault("scorer-corrupt")
 @pytest.mark.parametrize("artifact", [b"", b"not a torch file", b"PK\x03\x04broken zip"])
 def test_a_corrupted_or_missing_artifact_admits_everything_with_a_warning(
     drawn_faces, fresh_drawings, caplog, artifact
@@ -90,6 +91,7 @@ def test_a_config_that_does_not_match_the_weights_falls_back_too(drawn_faces, ca
     assert "v8" in caplog.text
 
 
+@pytest.mark.fault("scorer-corrupt")
 def test_the_worker_still_fills_the_gallery_when_the_active_artifact_is_corrupted(
     drawn_faces, caplog
 ):

@@ -54,6 +54,7 @@ def test_the_api_answers_429_json_over_the_ip_limit_for_every_voter(settings):
     assert face.interesting_count == Vote.objects.count() == 3
 
 
+@pytest.mark.fault("redis-down")
 def test_with_redis_down_pages_still_serve_and_votes_still_count(client, settings):
     dead = f"redis://127.0.0.1:{free_port()}/0"
     settings.VOTE_RATE_PER_VOTER = 1  # would refuse the second vote if the limiter ran

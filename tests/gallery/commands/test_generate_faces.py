@@ -20,6 +20,7 @@ def test_it_lands_the_requested_faces_and_reports_throughput(generation_settings
     assert "faces/s" in out.getvalue()
 
 
+@pytest.mark.bad_input("command-line arguments (generate_faces, export_dataset)")
 @pytest.mark.parametrize(
     "args",
     [

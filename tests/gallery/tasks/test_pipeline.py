@@ -83,6 +83,7 @@ def test_a_real_worker_and_beat_keep_the_pool_at_its_target(
     assert_no_partial_or_duplicate_faces(scratch_database_url)
 
 
+@pytest.mark.fault("worker-killed")
 def test_a_worker_killed_mid_batch_leaves_no_partial_faces_and_a_restart_tops_up(
     scratch_database_url, redis_server, processes
 ):
@@ -111,6 +112,7 @@ def test_a_worker_killed_mid_batch_leaves_no_partial_faces_and_a_restart_tops_up
     assert_no_partial_or_duplicate_faces(scratch_database_url)
 
 
+@pytest.mark.fault("redis-down")
 def test_with_redis_stopped_the_site_serves_and_generation_resumes_when_it_returns(
     scratch_database_url, redis_server, processes
 ):
@@ -136,6 +138,7 @@ def test_with_redis_stopped_the_site_serves_and_generation_resumes_when_it_retur
     assert_no_partial_or_duplicate_faces(scratch_database_url)
 
 
+@pytest.mark.fault("postgres-restart")
 def test_a_postgres_restart_is_survived_by_web_and_worker(tmp_path, redis_server, processes):
     postgres = EmbeddedPostgres(tmp_path / "pg")
     database_url = postgres.start(database="facegallery")

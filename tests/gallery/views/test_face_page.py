@@ -63,6 +63,7 @@ def test_hidden_and_filtered_faces_answer_404_on_every_public_page_and_api(clien
     assert face.votes.count() == face.reports.count() == face.boring_count == 0
 
 
+@pytest.mark.bad_input("unknown face ids and wrong methods")
 def test_unknown_and_absurd_face_ids_answer_404(client):
     for url in ["/faces/123456789", "/faces/99999999999999999999999", "/faces/1.svg"]:
         assert client.get(url).status_code == 404

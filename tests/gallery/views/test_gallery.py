@@ -111,6 +111,7 @@ def test_htmx_asks_for_the_next_page_and_gets_only_the_tiles(client, settings):
     assert len(tile_ids(response.content.decode())) == 1
 
 
+@pytest.mark.bad_input("unknown sort and filter parameters, bad cursors")
 @pytest.mark.parametrize(
     "query",
     [

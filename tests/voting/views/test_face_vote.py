@@ -55,6 +55,7 @@ def test_two_visitors_each_count_once(client):
     assert counts(face) == (0, 2)
 
 
+@pytest.mark.bad_input("vote forms: bad labels and actions")
 @pytest.mark.parametrize("data", [{"label": "meh"}, {}, {"label": ""}])
 def test_a_bad_label_gets_400_and_records_nothing(client, data):
     (face,) = make_faces(1)
@@ -64,6 +65,7 @@ def test_a_bad_label_gets_400_and_records_nothing(client, data):
     assert Vote.objects.count() == 0
 
 
+@pytest.mark.bad_input("unknown face ids and wrong methods")
 def test_votes_are_post_only(client):
     (face,) = make_faces(1)
     assert client.get(f"/faces/{face.pk}/vote?label=boring").status_code == 405

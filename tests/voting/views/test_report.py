@@ -35,6 +35,7 @@ def test_htmx_reports_get_a_thank_you_fragment(client):
     assert Report.objects.count() == 1
 
 
+@pytest.mark.bad_input("vote forms: bad labels and actions")
 def test_a_report_without_a_valid_reason_shows_the_form_again(client):
     (face,) = make_faces(1)
     response = client.post(f"/faces/{face.pk}/report", {"reason": "because"})

@@ -61,6 +61,7 @@ def test_faces_already_voted_on_are_never_shown_again(client):
     assert shown(client.get(f"/vote/?face={faces[0].pk}")) == faces[4].pk
 
 
+@pytest.mark.bad_input("vote forms: bad labels and actions")
 @pytest.mark.parametrize(
     "data",
     [{"action": "love", "face": 1}, {"action": "boring"}, {"action": "boring", "face": "x"}],
