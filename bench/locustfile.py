@@ -15,6 +15,7 @@ import json
 import os
 import random
 import re
+import time
 from collections import Counter
 
 from locust import HttpUser, between, events, task
@@ -25,6 +26,7 @@ FACE_LINK = re.compile(r'href="/faces/(\d+)"')
 
 visitors: list[Visitor] = []
 statuses: Counter = Counter()  # "GET /api/vote/next 200" -> count
+failures: list[tuple[float, int, str]] = []  # (unix time, status, endpoint) of 5xx / no answer
 
 
 class Visitor(HttpUser):
@@ -45,6 +47,7 @@ class Visitor(HttpUser):
         ) as response:
             statuses[f"{method} {name} {response.status_code}"] += 1
             if response.status_code >= 500 or response.status_code == 0:
+                failures.append((time.time(), response.status_code, f"{method} {name}"))
                 response.failure(f"{response.status_code}")
                 return {}
             if response.status_code >= 400:
@@ -114,6 +117,7 @@ def write_ledger(environment, **kwargs) -> None:
             for v in visitors
         ],
         "statuses": dict(statuses),
+        "failures": failures,
     }
     with open(path, "w") as out:
         json.dump(ledger, out)

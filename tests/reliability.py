@@ -59,6 +59,9 @@ class Row:
     failed: int = 0
     skipped: int = 0
     examples: int = 0
+    votes_acknowledged: int = 0  # fault runs under load: acknowledged votes checked...
+    votes_lost: int = 0  # ...and how many of them were missing or wrong afterwards
+    server_errors: int = 0
     seconds: float = 0.0
     statuses: dict[str, int] = field(default_factory=dict)
 
@@ -100,6 +103,8 @@ def pytest_runtest_makereport(item: pytest.Item, call):
         # Fixtures record their counts as they finish, so read them after teardown.
         properties = dict(item.user_properties)
         row.examples += int(properties.get("examples", 0))
+        for key in ("votes_acknowledged", "votes_lost", "server_errors"):
+            setattr(row, key, getattr(row, key) + int(properties.get(key, 0)))
         for status, count in properties.get("statuses", {}).items():
             row.statuses[str(status)] = row.statuses.get(str(status), 0) + count
 
@@ -121,8 +126,14 @@ def markdown() -> str:
         if not rows:
             continue
         if kind == "fault":
-            headers = ["fault", "what the user sees", "tests", "passed", "seconds"]
-            cells = [[r.name, r.sees, r.tests, r.passed, round(r.seconds, 1)] for r in rows]
+            headers = ["fault", "what the user sees", "tests", "passed",
+                       "acknowledged votes checked", "lost", "5xx"]  # fmt: skip
+            cells = [
+                [r.name, r.sees, r.tests, r.passed, r.votes_acknowledged or "–",
+                 r.votes_lost if r.votes_acknowledged else "–",
+                 r.server_errors if r.votes_acknowledged else "–"]
+                for r in rows
+            ]  # fmt: skip
         else:
             headers = ["bad input", "tests", "generated requests", "passed"]
             cells = [[r.name, r.tests, r.examples or "–", r.passed] for r in rows]

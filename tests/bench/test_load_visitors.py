@@ -1,4 +1,5 @@
-"""The load run with everything up: visitors browse and vote while a worker generates."""
+"""The load run with everything up: visitors browse and vote while a worker generates,
+and the same run with Redis or PostgreSQL taken away in the middle of it."""
 
 from __future__ import annotations
 
@@ -6,39 +7,106 @@ import json
 import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
-from facegallery.embedded import EmbeddedRedis
+from facegallery.embedded import EmbeddedPostgres, EmbeddedRedis
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def redis_url(tmp_path):
+def redis_server(tmp_path):
     server = EmbeddedRedis(tmp_path / "redis")
-    yield server.start()
+    server.start()
+    yield server
     server.stop()
 
 
+@pytest.fixture
+def postgres(tmp_path) -> tuple[EmbeddedPostgres, str]:
+    server = EmbeddedPostgres(tmp_path / "pg")
+    yield server, server.start(database="facegallery")
+    server.stop()
+
+
+def start_load(database_url: str, redis_url: str, results: Path, *extra: str) -> subprocess.Popen:
+    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url)
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # the production settings, as gunicorn gets them
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.load_visitors", "--visitors", "12", "--web-workers", "2",
+         "--think", "0.1,0.4", "--warm-faces", "50", "--json", str(results), *extra],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+
+def wait_until_visitors_start(load: subprocess.Popen) -> list[str]:
+    """The driver's output up to its 'visitors start' line (the fault goes in after it)."""
+    seen = []
+    for line in load.stdout:
+        seen.append(line)
+        if line.startswith("load: ") and "visitors start" in line:
+            return seen
+    raise AssertionError("the load never started:\n" + "".join(seen[-40:]))
+
+
+def finish(load: subprocess.Popen, seen: list[str], results: Path, request) -> dict:
+    out, _ = load.communicate(timeout=400)
+    assert load.returncode == 0, "".join(seen[-20:]) + out[-4000:]
+    verdict = json.loads(results.read_text())
+    for key in ("votes_acknowledged", "votes_lost", "server_errors"):  # for the report
+        request.node.user_properties.append((key, verdict[key]))
+    return verdict
+
+
 def test_a_short_run_loses_no_vote_and_serves_no_5xx_while_faces_are_drawn(
-    scratch_database_url, redis_url, tmp_path
+    scratch_database_url, redis_server, tmp_path, request
 ):
     results = tmp_path / "load.json"
-    env = dict(os.environ, DATABASE_URL=scratch_database_url, REDIS_URL=redis_url)
-    env.pop("DJANGO_SETTINGS_MODULE", None)  # the production settings, as gunicorn gets them
-    run = subprocess.run(
-        [sys.executable, "-m", "bench.load_visitors", "--visitors", "12", "--duration", "12",
-         "--web-workers", "2", "--think", "0.1,0.4", "--warm-faces", "50",
-         "--json", str(results)],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=400,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    verdict = json.loads(results.read_text())
+    load = start_load(scratch_database_url, redis_server.url, results, "--duration", "12")
+    verdict = finish(load, wait_until_visitors_start(load), results, request)
     assert verdict["exact"] is True
     assert verdict["votes_acknowledged"] > 50  # the visitors really voted...
     assert verdict["faces_generated"] > 0  # ...while the worker really drew
     assert verdict["votes_lost"] == verdict["rows_not_acknowledged"] == 0
     assert verdict["server_errors"] == 0 and verdict["counters_mismatched"] == 0
     assert sum(row[1] for row in verdict["endpoints"] if row[0] == "GET /?sort=[sort]") > 0
+
+
+@pytest.mark.fault("redis-down")
+def test_redis_stopped_under_load_loses_no_vote_and_serves_no_5xx(
+    scratch_database_url, redis_server, tmp_path, request
+):
+    results = tmp_path / "load.json"
+    load = start_load(scratch_database_url, redis_server.url, results, "--duration", "20",
+                      "--expect-faults")  # fmt: skip
+    seen = wait_until_visitors_start(load)
+    time.sleep(4)
+    redis_server.stop()
+    time.sleep(6)
+    redis_server.start()
+    verdict = finish(load, seen, results, request)
+    assert verdict["nothing_lost"] is True and verdict["votes_acknowledged"] > 50
+    assert verdict["server_errors"] == verdict["no_answer"] == 0, verdict["failures"][:5]
+
+
+@pytest.mark.fault("postgres-restart")
+def test_postgres_restarted_under_load_loses_no_acknowledged_vote_and_recovers(
+    postgres, redis_server, tmp_path, request
+):
+    server, database_url = postgres
+    results = tmp_path / "load.json"
+    load = start_load(database_url, redis_server.url, results, "--duration", "20",
+                      "--expect-faults")  # fmt: skip
+    seen = wait_until_visitors_start(load)
+    time.sleep(4)
+    restarted_at = time.time()
+    server.restart()
+    verdict = finish(load, seen, results, request)
+    assert verdict["nothing_lost"] is True and verdict["votes_acknowledged"] > 50
+    # Requests during the restart may fail (and are not acknowledged); after it, none.
+    late = [f for f in verdict["failures"] if f[0] > restarted_at + 5]
+    assert late == [], late[:5]
