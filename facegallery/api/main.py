@@ -4,9 +4,9 @@ Every error is {"detail": "<one line>"} with a 4xx status: validation errors (40
 unknown faces (404), wrong methods (405), bodies over API_MAX_BODY_BYTES (413),
 rate limits (429 with Retry-After). Nothing is recorded on any of them.
 
-CSRF: votes and reports belong to the session cookie's voter, so the state-changing
-endpoints run Django's CSRF check (cookie + X-CSRFToken header, the same scheme as the
-site's forms); GET /api/csrf hands out the cookie and token.
+CSRF: votes and reports belong to the session cookie's voter, so every state-changing
+request runs Django's CSRF check (cookie + X-CSRFToken header, the same scheme as the
+site's forms) before anything else; GET /api/csrf hands out the cookie and token.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from __future__ import annotations
 from functools import wraps
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponseNotAllowed, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
+from ninja.utils import check_csrf
 
+from facegallery.api.faces import CSRF_FAILED
 from facegallery.api.faces import router as faces_router
 from facegallery.gallery.selectors import InvalidCursor
 from facegallery.voting.ratelimit import RateLimited
@@ -64,8 +66,14 @@ def rate_limited(request, exc: RateLimited):
     return response
 
 
-def _guarded(view):
-    """Refuse oversized bodies before they are read; make ninja's 405 JSON."""
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+READ_ONLY = {"openapi-json", "openapi-view"}  # ninja's schema and docs answer any method
+
+
+def _guarded(view, *, read_only: bool = False):
+    """Before ninja parses anything: refuse oversized bodies (413) and, for a state change,
+    a missing or wrong CSRF token (403), so that a forged request never even has its body
+    read; make ninja's 405 JSON."""
 
     @wraps(view)
     def guarded(request, *args, **kwargs):
@@ -77,19 +85,28 @@ def _guarded(view):
             return JsonResponse(
                 {"detail": f"request body over {settings.API_MAX_BODY_BYTES} bytes"}, status=413
             )
-        response = view(request, *args, **kwargs)
-        if response.status_code == 405 and response.get("Content-Type", "").startswith("text/"):
-            allowed = response.get("Allow", "")
-            message = f"method {request.method} not allowed here (allowed: {allowed})"
-            response = JsonResponse({"detail": message}, status=405, headers={"Allow": allowed})
-        return response
+        if request.method not in SAFE_METHODS:
+            if check_csrf(request) is not None:
+                return JsonResponse({"detail": CSRF_FAILED}, status=403)
+            if read_only:
+                response = HttpResponseNotAllowed(["GET", "HEAD"])
+                return _json_405(request, response)
+        return _json_405(request, view(request, *args, **kwargs))
 
-    guarded.csrf_exempt = True  # CSRF is checked per endpoint (see the module docstring)
+    guarded.csrf_exempt = True  # checked above, with a JSON answer instead of Django's page
     return guarded
+
+
+def _json_405(request, response):
+    if response.status_code == 405 and response.get("Content-Type", "").startswith("text/"):
+        allowed = response.get("Allow", "")
+        message = f"method {request.method} not allowed here (allowed: {allowed})"
+        response = JsonResponse({"detail": message}, status=405, headers={"Allow": allowed})
+    return response
 
 
 def api_urls():
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
-        pattern.callback = _guarded(pattern.callback)
+        pattern.callback = _guarded(pattern.callback, read_only=pattern.name in READ_ONLY)
     return patterns, app_name, namespace
