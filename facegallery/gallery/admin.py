@@ -221,6 +221,8 @@ class FaceAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request):
             raise PermissionDenied
         name = request.POST.get("moderate", "")
+        if name == "dismiss" and not request.user.has_perm("voting.change_report"):
+            raise PermissionDenied  # dismissing changes the face's reports
         if name in FACE_OPERATIONS:
             face_operation_run(self, request, name, [object_id])
         else:

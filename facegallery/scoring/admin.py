@@ -46,7 +46,9 @@ class ScorerVersionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # versions come from training only
 
-    @admin.action(description="Make active and pin (rollback to this version)")
+    @admin.action(
+        description="Make active and pin (rollback to this version)", permissions=["change"]
+    )
     def pin_version(self, request, queryset) -> None:
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one version to pin.", messages.ERROR)
@@ -58,7 +60,10 @@ class ScorerVersionAdmin(admin.ModelAdmin):
             return
         self.message_user(request, f"Scorer v{row.version} is active and pinned.")
 
-    @admin.action(description="Release the pin (better versions may replace the active one)")
+    @admin.action(
+        description="Release the pin (better versions may replace the active one)",
+        permissions=["change"],
+    )
     def unpin_version(self, request, queryset) -> None:
         scorer_version_unpin()
         self.message_user(request, "The pin is released.")
@@ -82,6 +87,10 @@ class ScorerVersionAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:scoring_scorerversion_changelist"))
 
     def changelist_view(self, request, extra_context=None):
+        # Permission first: the page's own context queries (and creates nothing) only for
+        # those who may see it.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         config, _ = GenerationSettings.objects.get_or_create(pk=1)
         last = ScorerVersion.objects.aggregate(seen=Max("votes_seen"))["seen"] or 0
         context = {

@@ -54,7 +54,7 @@ def void_voters_votes(modeladmin, request, queryset):
     modeladmin.message_user(request, f"Voided {voided} votes of {len(voters)} voter(s).")
 
 
-@admin.action(description="Block the selected votes' voters", permissions=["change"])
+@admin.action(description="Block the selected votes' voters", permissions=["block"])
 def block_voters(modeladmin, request, queryset):
     voters = _distinct(queryset, "voter")
     for voter in voters:
@@ -62,7 +62,7 @@ def block_voters(modeladmin, request, queryset):
     modeladmin.message_user(request, f"Blocked {len(voters)} voter(s).")
 
 
-@admin.action(description="Block the selected votes' IP hashes", permissions=["change"])
+@admin.action(description="Block the selected votes' IP hashes", permissions=["block"])
 def block_ip_hashes(modeladmin, request, queryset):
     hashes = _distinct(queryset, "ip_hash")
     for ip_hash in hashes:
@@ -81,6 +81,10 @@ class VoteAdmin(_ReadOnlyAdmin):
     sortable_by = ["id"]
     ordering = ["-id"]
     actions = [void_voters_votes, block_voters, block_ip_hashes]
+
+    def has_block_permission(self, request) -> bool:
+        """Blocking from the vote list writes Block rows: both models' permissions."""
+        return request.user.has_perms(["voting.change_vote", "voting.add_block"])
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -108,7 +112,7 @@ class VoteAdmin(_ReadOnlyAdmin):
         )
 
 
-@admin.action(description="Hide the selected reports' faces", permissions=["change"])
+@admin.action(description="Hide the selected reports' faces", permissions=["hide_faces"])
 def hide_reported_faces(modeladmin, request, queryset):
     hidden = face_hide(face_ids=_distinct(queryset, "face_id"), actor=request.user)
     modeladmin.message_user(request, f"Hid {hidden} face(s).")
@@ -129,6 +133,10 @@ class ReportAdmin(_ReadOnlyAdmin):
     search_fields = ["=voter", "=ip_hash"]
     ordering = ["-id"]
     actions = [dismiss_reports, hide_reported_faces]
+
+    def has_hide_faces_permission(self, request) -> bool:
+        """Hiding from the report list changes faces: both models' permissions."""
+        return request.user.has_perms(["voting.change_report", "gallery.change_face"])
 
     @admin.display(description="face", ordering="face_id")
     def face(self, report):
