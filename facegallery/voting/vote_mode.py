@@ -18,10 +18,25 @@ HISTORY_KEY = "vote_mode_history"
 SKIPPED_KEY = "vote_mode_skipped"
 HISTORY_LIMIT = 100  # undo reaches this far back
 SKIPPED_LIMIT = 500  # keeps the session row and the exclusion list small
+MAX_FACE_ID = 2**63 - 1
+
+
+def _count(session) -> int:
+    value = session.get(COUNT_KEY, 0)
+    return value if type(value) is int and value >= 0 else 0
+
+
+def _face_ids(session, key: str) -> list[int]:
+    """The face ids under `key`. Sessions outlive deploys: any other shape found there (a 500
+    before) reads as an empty list, or loses the entries that are not face ids."""
+    value = session.get(key)
+    if not isinstance(value, list):
+        return []
+    return [i for i in value if type(i) is int and 0 < i <= MAX_FACE_ID]
 
 
 def _push(session, key: str, value: int, limit: int) -> None:
-    session[key] = [*session.get(key, []), value][-limit:]
+    session[key] = [*_face_ids(session, key), value][-limit:]
 
 
 def act(
@@ -33,14 +48,14 @@ def act(
     """
     session = request.session
     if action == "undo":
-        history = list(session.get(HISTORY_KEY, []))
+        history = _face_ids(session, HISTORY_KEY)
         if not history:
             return face_id, "Nothing to undo."
         last = history.pop()
         session[HISTORY_KEY] = history
         result = vote_undo(face_id=last, voter=voter)
         if result.changed:
-            session[COUNT_KEY] = max(0, session.get(COUNT_KEY, 0) - 1)
+            session[COUNT_KEY] = max(0, _count(session) - 1)
         return last, f"Vote on face #{last} undone."
     if face_id is None:
         raise VotingError("which face? the form names none")
@@ -49,7 +64,7 @@ def act(
         return None, ""
     result = vote_cast(face_id=face_id, voter=voter, label=action, ip_hash=ip_hash)
     if result.changed:
-        session[COUNT_KEY] = session.get(COUNT_KEY, 0) + 1
+        session[COUNT_KEY] = _count(session) + 1
         _push(session, HISTORY_KEY, face_id, HISTORY_LIMIT)
     return None, f"Face #{face_id}: {Label(action).label}."
 
@@ -62,11 +77,11 @@ def card_context(request, *, voter: str, prefer_id: int | None) -> dict:
         if face is not None and Vote.objects.filter(face=face, voter=voter).exists():
             face = None
     if face is None:
-        skipped = request.session.get(SKIPPED_KEY, [])
+        skipped = _face_ids(request.session, SKIPPED_KEY)
         face = face_get_next_for_voting(voter=voter, exclude_ids=skipped)
     return {
         "face": face,
         "drawing": face_animation(face) if face is not None else None,
-        "vote_count": request.session.get(COUNT_KEY, 0),
-        "can_undo": bool(request.session.get(HISTORY_KEY)),
+        "vote_count": _count(request.session),
+        "can_undo": bool(_face_ids(request.session, HISTORY_KEY)),
     }

@@ -1,0 +1,33 @@
+"""Fixtures of the malformed-cookie and malformed-session tests (see cookies.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from facegallery.voting.models import Vote
+from tests.security.cookies import JSON, Victim
+from tests.voting.faces import make_faces
+
+
+@pytest.fixture
+def generous_rate_limits(settings):
+    """Generated examples all come from one address: let every one reach the services."""
+    settings.VOTE_RATE_PER_VOTER = settings.VOTE_RATE_PER_IP = 10**9
+    settings.REPORT_RATE_PER_VOTER = 10**9
+
+
+@pytest.fixture
+def victim() -> Victim:
+    """A visitor who voted interesting on a face through the API, as a browser does."""
+    face, _other = make_faces(2)
+    client = Client(enforce_csrf_checks=True)
+    token = client.get("/api/csrf").json()["csrf_token"]
+    response = client.put(
+        f"/api/faces/{face.pk}/vote", '{"label": "interesting"}', content_type=JSON,
+        headers={"X-CSRFToken": token},
+    )  # fmt: skip
+    assert response.status_code == 200
+    face.refresh_from_db()
+    voter = Vote.objects.get().voter
+    return Victim(face, client.cookies["sessionid"].value, voter, token)
