@@ -67,9 +67,12 @@ def run_locust(base: str, args, ledger: Path, stats_prefix: Path) -> None:
         "--loglevel", "WARNING", "--exit-code-on-error", "0",
     ]  # fmt: skip
     # Its own summary repeats what the table below says: keep it for a look, not the screen.
-    with (stats_prefix.parent / "locust.log").open("w") as log:
-        subprocess.run(command, cwd=REPO_ROOT, env=env, check=True, stdout=log,
-                       timeout=args.duration + 120)  # fmt: skip
+    log_path = stats_prefix.parent / "locust.log"
+    with log_path.open("w") as log:
+        run = subprocess.run(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=log,
+                             timeout=args.duration + 120)  # fmt: skip
+    if run.returncode != 0:
+        raise SystemExit(f"locust exited with {run.returncode}: see {log_path}")
 
 
 def endpoint_rows(stats_csv: Path) -> list[list]:

@@ -26,7 +26,7 @@ FACE_LINK = re.compile(r'href="/faces/(\d+)"')
 
 visitors: list[Visitor] = []
 statuses: Counter = Counter()  # "GET /api/vote/next 200" -> count
-failures: list[tuple[float, int, str]] = []  # (unix time, status, endpoint) of 5xx / no answer
+failures: list[tuple] = []  # (unix time, status, endpoint, why) of each 5xx / no answer
 
 
 class Visitor(HttpUser):
@@ -47,8 +47,9 @@ class Visitor(HttpUser):
         ) as response:
             statuses[f"{method} {name} {response.status_code}"] += 1
             if response.status_code >= 500 or response.status_code == 0:
-                failures.append((time.time(), response.status_code, f"{method} {name}"))
-                response.failure(f"{response.status_code}")
+                why = str(response.error or response.reason)[:160]  # no answer: the exception
+                failures.append((time.time(), response.status_code, f"{method} {name}", why))
+                response.failure(f"{response.status_code}: {why}")
                 return {}
             if response.status_code >= 400:
                 response.failure(f"{response.status_code}: {response.text[:200]}")
