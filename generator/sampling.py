@@ -6,11 +6,13 @@ not matter, because
 
 - random draws come from a per-face counter-based stream (``generator.rng``) addressed by the
   face's own step index, never from a shared generator;
-- the working batch always has a multiple of :data:`ROW_ALIGN` rows. MKL's sgemm computes each
-  row of ``X @ W`` bit-identically for such row counts, but not for 1-3 or 5-7 rows (measured with
-  torch 2.13 on AVX-512), so a face drawn alone is padded to 8 rows. ``test_sampling`` checks
-  this on the machine it runs on; other BLAS builds (and cuBLAS, which picks kernels by shape)
-  may only guarantee it for a fixed batch size.
+- the working batch always has a multiple of :data:`ROW_ALIGN` rows. The CPU kernels compute
+  each row bit-identically for such row counts but not for others (measured with torch 2.13:
+  MKL's sgemm differs for 1-3 or 5-7 rows; on a newer AVX-512 CPU, one with AVX512-FP16,
+  8-row batches still differed in the last bit somewhere in the step, 16-row ones did not), so
+  a face drawn alone is padded to 16 rows. ``test_sampling`` checks this on the machine it runs
+  on; other BLAS builds (and cuBLAS, which picks kernels by shape) may only guarantee it for a
+  fixed batch size.
 
 Speed: every step runs one fused ``[x, h] @ W`` matmul and one head matmul for all live slots.
 A finished slot is refilled with the next pending seed; once none are pending the batch is
@@ -36,7 +38,7 @@ from generator.rnn import lstm_update_
 
 logger = logging.getLogger(__name__)
 
-ROW_ALIGN = 8  # working-batch rows are a multiple of this: row-invariant matmul (see above)
+ROW_ALIGN = 16  # working-batch rows are a multiple of this: row-invariant kernels (see above)
 PEN_DOWN, PEN_LIFT, PEN_END = 0, 1, 2  # indices of p1, p2, p3 in stroke-5 and the pen logits
 _DRAWS_PER_STEP = 4  # uniforms per face-step: component, pen state, two for Box-Muller
 
