@@ -36,7 +36,8 @@ FAULTS = {
     ),
     "postgres-restart": (
         "PostgreSQL restarted",
-        "the next pages load (stale connections are replaced); generation resumes",
+        "while it is away, a friendly 503 (JSON under /api/) with Retry-After; then pages "
+        "load again (stale connections replaced) and generation resumes",
     ),
     "disk-full": (
         "disk full in the export folder",

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
@@ -63,6 +67,9 @@ def face_svg_download(request, face_id: int):
     return response
 
 
+DATABASE_RETRY_AFTER_S = 5
+
+
 def _wants_json(request) -> bool:
     return request.path.startswith("/api/")
 
@@ -86,6 +93,15 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
+    # Called while the exception is being handled. A lost database connection (PostgreSQL
+    # restarting, a failover) is not a bug: say so with a 503 the client may retry. Nothing
+    # was acknowledged, so nothing is lost. Rendered without the request: no database.
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        retry = {"Retry-After": str(DATABASE_RETRY_AFTER_S)}
+        if _wants_json(request):
+            message = "the database is briefly unavailable: try again in a few seconds"
+            return JsonResponse({"detail": message}, status=503, headers=retry)
+        return HttpResponse(loader.render_to_string("503.html"), status=503, headers=retry)
     if _wants_json(request):
         return JsonResponse({"detail": "internal error: the team has been told"}, status=500)
     return defaults.server_error(request)
