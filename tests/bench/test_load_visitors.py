@@ -110,3 +110,4 @@ def test_postgres_restarted_under_load_loses_no_acknowledged_vote_and_recovers(
     # Requests during the restart may fail (and are not acknowledged); after it, none.
     late = [f for f in verdict["failures"] if f[0] > restarted_at + 5]
     assert late == [], late[:5]
+    assert {status for _, status, *_ in verdict["failures"]} <= {503}  # a retry-able answer
