@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -43,6 +44,10 @@ class ReportedFaceAdmin(admin.ModelAdmin):
         return False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The queue has no page of its own: its rows open the face page, for those who may
+        # see the queue (the face page checks again).
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         return HttpResponseRedirect(reverse("admin:gallery_face_change", args=[object_id]))
 
     @admin.display(description="drawing")
