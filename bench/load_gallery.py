@@ -83,7 +83,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_env(port: int) -> dict[str, str]:
+def server_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="facegallery.settings",
@@ -99,7 +99,7 @@ def server_env(port: int) -> dict[str, str]:
 
 
 def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
-    env = server_env(port)
+    env = server_env()
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=REPO_ROOT, env=env, check=True,

@@ -88,18 +88,21 @@ def endpoint_rows(stats_csv: Path) -> list[list]:
 
 def check_ledger(ledger: dict) -> dict:
     """Compare every visitor's acknowledged votes with the rows under its voter id."""
-    from django.contrib.sessions.backends.db import SessionStore
+    from importlib import import_module
+
+    from django.conf import settings
 
     from facegallery.voting.identity import SESSION_VOTER_KEY
     from facegallery.voting.models import Vote
 
+    store = import_module(settings.SESSION_ENGINE).SessionStore  # the site's own engine
     acknowledged = lost = phantom = unsure = 0
     touched: set[int] = set()
     for visitor in ledger["visitors"]:
         acked = {int(face): label for face, label in visitor["votes"].items()}
         not_known = set(visitor["unsure"])
         unsure += len(not_known)
-        session = SessionStore(session_key=visitor["sessionid"]) if visitor["sessionid"] else {}
+        session = store(session_key=visitor["sessionid"]) if visitor["sessionid"] else {}
         voter_id = session.get(SESSION_VOTER_KEY)
         rows = dict(
             Vote.objects.filter(voter=f"anon:{voter_id}", voided=False).values_list(
@@ -136,7 +139,7 @@ def main() -> None:
         help="something is broken mid-run on purpose: 5xx are reported, only a lost vote fails",
     )  # fmt: skip
     args = parser.parse_args()
-    env = server_env(0)
+    env = server_env()
     env.update(FACEGALLERY_TORCH_THREADS="1", FACEGALLERY_TICK_SECONDS="1")
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=REPO_ROOT,
                    env=env, check=True)  # fmt: skip

@@ -49,3 +49,14 @@ def scratch_database_url() -> Iterator[str]:
     yield urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A private Redis the test may stop and start (fault tests)."""
+    from facegallery.embedded import EmbeddedRedis
+
+    server = EmbeddedRedis(tmp_path / "redis")
+    server.start()
+    yield server
+    server.stop()

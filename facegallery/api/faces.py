@@ -32,7 +32,6 @@ from facegallery.voting.selectors import face_get_next_for_voting, vote_labels_f
 from facegallery.voting.services import report_create, vote_cast, vote_undo
 
 router = Router(tags=["faces"])
-CSRF_FAILED = "CSRF check failed: GET /api/csrf, then send the token in X-CSRFToken"
 ERRORS = {400: Error, 403: Error, 404: Error, 413: Error, 429: Error}
 MAX_FACE_ID = 2**63 - 1
 

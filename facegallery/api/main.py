@@ -19,7 +19,6 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 from ninja.utils import check_csrf
 
-from facegallery.api.faces import CSRF_FAILED
 from facegallery.api.faces import router as faces_router
 from facegallery.gallery.selectors import InvalidCursor
 from facegallery.voting.ratelimit import RateLimited
@@ -67,6 +66,7 @@ def rate_limited(request, exc: RateLimited):
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+CSRF_FAILED = "CSRF check failed: GET /api/csrf, then send the token in X-CSRFToken"
 READ_ONLY = {"openapi-json", "openapi-view"}  # ninja's schema and docs answer any method
 
 

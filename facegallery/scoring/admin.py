@@ -87,8 +87,8 @@ class ScorerVersionAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:scoring_scorerversion_changelist"))
 
     def changelist_view(self, request, extra_context=None):
-        # Permission first: the page's own context queries (and creates nothing) only for
-        # those who may see it.
+        # Permission first: the page's context queries (and may create the settings row)
+        # only for those who may see it.
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         config, _ = GenerationSettings.objects.get_or_create(pk=1)

@@ -12,18 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from facegallery.embedded import EmbeddedPostgres, EmbeddedRedis
+from facegallery.embedded import EmbeddedPostgres
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = EmbeddedRedis(tmp_path / "redis")
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from facegallery.embedded import EmbeddedPostgres, EmbeddedRedis
+from facegallery.embedded import EmbeddedPostgres
 from tests.processes import (
     Processes,
     app_env,
@@ -21,14 +21,6 @@ from tests.processes import (
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = EmbeddedRedis(tmp_path / "redis")
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
