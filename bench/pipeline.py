@@ -36,8 +36,8 @@ def run_once(faces: int, batch_size: int) -> dict[str, float]:
     from django.utils import timezone
 
     from facegallery.gallery.models import BatchStatus, Face, GenerationBatch
-    from facegallery.gallery.services.generation import generator_model_get
-    from facegallery.gallery.tasks import face_generate_batch
+    from facegallery.generation.services.batches import generator_model_get
+    from facegallery.generation.tasks import face_generate_batch
 
     generator = generator_model_get()
     before = Face.objects.count()

@@ -45,7 +45,7 @@ WHERE f.id = c.face_id
 
 def ensure_templates(count: int) -> None:
     from facegallery.gallery.models import Face
-    from facegallery.gallery.services.generation import faces_generate_now
+    from facegallery.generation.services.batches import faces_generate_now
 
     missing = count - Face.objects.filter(seed__lt=SEED_BASE).count()
     if missing > 0:

@@ -131,9 +131,13 @@ INSTALLED_APPS = [
     "facegallery.core",
     "facegallery.gallery",
     "facegallery.voting",
+    # The apps are layers: each imports only the ones listed above it
+    # (tests/test_layers.py). generation needs scoring; the last four present the rest.
     "facegallery.scoring",
+    "facegallery.generation",
     "facegallery.moderation",
     "facegallery.exports",
+    "facegallery.pages",
 ]
 
 MIDDLEWARE = [

@@ -7,18 +7,19 @@ from django.urls import include, path
 
 from facegallery.api.main import api_urls
 from facegallery.core.views import healthz
+from facegallery.pages.urls import gallery_urls, voting_urls
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("exports/", include("facegallery.exports.urls")),
     path("api/", api_urls()),
-    path("", include("facegallery.voting.urls")),
-    path("", include("facegallery.gallery.urls")),
+    path("", include(voting_urls)),
+    path("", include(gallery_urls)),
 ]
 
 # Friendly pages for browsers, {"detail": ...} under /api/.
-handler400 = "facegallery.gallery.views.bad_request"
-handler403 = "facegallery.gallery.views.permission_denied"
-handler404 = "facegallery.gallery.views.page_not_found"
-handler500 = "facegallery.gallery.views.server_error"
+handler400 = "facegallery.core.errors.bad_request"
+handler403 = "facegallery.core.errors.permission_denied"
+handler404 = "facegallery.core.errors.page_not_found"
+handler500 = "facegallery.core.errors.server_error"

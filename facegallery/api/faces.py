@@ -26,9 +26,10 @@ from facegallery.gallery.selectors import (
     face_get_visible,
     face_list_gallery,
 )
+from facegallery.scoring.queue import face_get_next_for_voting
 from facegallery.voting.identity import ip_hash_for, voter_for, voter_if_known
 from facegallery.voting.ratelimit import rate_limit_check
-from facegallery.voting.selectors import face_get_next_for_voting, vote_labels_for_faces
+from facegallery.voting.selectors import vote_labels_for_faces
 from facegallery.voting.services import report_create, vote_cast, vote_undo
 
 router = Router(tags=["faces"])

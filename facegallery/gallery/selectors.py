@@ -13,7 +13,6 @@ import base64
 import binascii
 import json
 import random
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -21,7 +20,6 @@ from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from facegallery.gallery.models import Face, FaceStatus
-from facegallery.voting.models import Vote
 
 # The columns a listing needs (strokes for the thumbnail); the rest stays in the table.
 LIST_FIELDS = (
@@ -202,20 +200,6 @@ def face_list_gallery(
 def face_get_visible(*, face_id: int) -> Face | None:
     """A publicly visible face, or None (hidden and filtered faces do not exist publicly)."""
     return Face.objects.filter(pk=face_id, status=FaceStatus.VISIBLE).first()
-
-
-def face_votes_of_voter(
-    *, voter: str | None, face_ids: Iterable[int]
-) -> dict[int, tuple[str, int, int]]:
-    """{face id: (the voter's label, interesting, boring)} for the faces among `face_ids`
-    that `voter` has a (non-voided) vote on, with the faces' counters as they are now."""
-    ids = list(face_ids)
-    if not voter or not ids:
-        return {}
-    rows = Vote.objects.filter(voter=voter, face_id__in=ids, voided=False).values_list(
-        "face_id", "label", "face__interesting_count", "face__boring_count"
-    )
-    return {face_id: (label, interesting, boring) for face_id, label, interesting, boring in rows}
 
 
 def face_pool_count() -> int:

@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone
 
 from facegallery.gallery.models import Face, FaceStatus, GenerationBatch
-from facegallery.gallery.services.generation import face_generate_batch, generator_model_get
+from facegallery.generation.services.batches import face_generate_batch, generator_model_get
 from facegallery.voting.models import Vote
 from facegallery.voting.services import face_counters_refresh
 from generator.strokes import stroke3_from_bytes, stroke3_to_bytes

@@ -15,6 +15,6 @@ def generation_settings(db) -> GenerationSettings:
 
 @pytest.fixture
 def generator(db):
-    from facegallery.gallery.services.generation import generator_model_get
+    from facegallery.generation.services.batches import generator_model_get
 
     return generator_model_get("face")

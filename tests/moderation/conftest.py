@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from facegallery.gallery.models import Face, GenerationBatch
-from facegallery.gallery.services.generation import face_generate_batch, generator_model_get
+from facegallery.generation.services.batches import face_generate_batch, generator_model_get
 from facegallery.moderation.roles import MODERATORS_GROUP
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from facegallery.gallery.models import Face, FaceStatus, GenerationBatch
-from facegallery.gallery.services.generation import face_generate_batch, generator_model_get
+from facegallery.generation.services.batches import face_generate_batch, generator_model_get
 from facegallery.scoring.models import ScorerVersion
 from facegallery.scoring.selectors import FEATURE_FIELDS
 from facegallery.scoring.services.features import face_feature_batch

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from facegallery.gallery import decoders
+from facegallery.core import decoders
 from facegallery.gallery.models import Face, FaceStatus, GenerationBatch, GenerationSettings
-from facegallery.gallery.services.filtering import admission_decide, expected_admit_rate
-from facegallery.gallery.services.generation import face_generate_batch, generator_model_get
+from facegallery.generation.services.admission import admission_decide, expected_admit_rate
+from facegallery.generation.services.batches import face_generate_batch, generator_model_get
 from facegallery.scoring.models import ScorerVersion
 from generator.sampling import sample_faces
 from tests.scoring.conftest import store_scorer
@@ -75,7 +75,7 @@ def test_a_corrupted_or_missing_artifact_admits_everything_with_a_warning(
 ):
     row = store_scorer(version=7, labels_of=lambda strokes: float(strokes >= 6))
     ScorerVersion.objects.filter(pk=row.pk).update(artifact=artifact)
-    with caplog.at_level(logging.WARNING, logger="facegallery.gallery.services.filtering"):
+    with caplog.at_level(logging.WARNING, logger="facegallery.generation.services.admission"):
         decisions = admission_decide(drawings=fresh_drawings, temperature=0.4)
     assert all(d.status == FaceStatus.VISIBLE and not d.explored for d in decisions)
     assert any("v7" in record.getMessage() for record in caplog.records)

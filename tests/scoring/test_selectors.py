@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from facegallery.gallery.models import Face, FaceStatus
-from facegallery.gallery.services.generation import generator_model_get
+from facegallery.generation.services.batches import generator_model_get
+from facegallery.scoring.queue import face_get_next_for_voting
 from facegallery.scoring.selectors import loop_history, uncertain_face_ids, uncertain_face_pick
 from facegallery.voting.models import Label
-from facegallery.voting.selectors import face_get_next_for_voting
 from facegallery.voting.services import vote_cast
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from facegallery.gallery.models import Face, GenerationBatch
-from facegallery.gallery.services.generation import face_generate_batch, generator_model_get
+from facegallery.generation.services.batches import face_generate_batch, generator_model_get
 from facegallery.voting.ratelimit import rate_limit_reset
 
 _templates: list[Face] = []  # strokes of real faces, drawn once per test session

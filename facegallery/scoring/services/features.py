@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from facegallery.gallery import decoders
+from facegallery.core import decoders
 from facegallery.scoring.models import DrawingNll
 from generator import features
 from generator.packing_batch import unpack_many

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from facegallery.gallery.decoders import decoder_get
+from facegallery.core.decoders import decoder_get
 from facegallery.gallery.models import BatchStatus, Face, FaceStatus, GenerationBatch
-from facegallery.gallery.services.generation import face_generate_batch
+from facegallery.generation.services.batches import face_generate_batch
 from generator import strokes as stroke_formats
 from generator.sampling import sample_faces
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from facegallery.gallery.models import BatchStatus, FaceStatus, GenerationBatch
-from facegallery.gallery.services.generation import face_generate_batch, generation_top_up
+from facegallery.generation.services.batches import face_generate_batch, generation_top_up
 
 pytestmark = pytest.mark.django_db
 

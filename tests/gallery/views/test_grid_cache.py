@@ -9,7 +9,7 @@ import re
 import pytest
 from django.test import Client
 
-from facegallery.gallery import grid
+from facegallery.pages import grid
 from facegallery.gallery.models import Face
 from tests.gallery.views.test_gallery import tile_ids
 from tests.voting.faces import make_faces

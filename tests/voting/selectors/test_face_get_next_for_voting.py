@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from facegallery.gallery.models import FaceStatus
-from facegallery.voting.selectors import face_get_next_for_voting
+from facegallery.scoring.queue import face_get_next_for_voting
 from facegallery.voting.services import vote_cast
 from tests.voting.faces import make_faces
 

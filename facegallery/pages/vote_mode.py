@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from facegallery.gallery.pictures import face_animation
 from facegallery.gallery.selectors import face_get_visible
+from facegallery.scoring.queue import face_get_next_for_voting
 from facegallery.voting.models import Label, Vote
-from facegallery.voting.selectors import face_get_next_for_voting
 from facegallery.voting.services import VotingError, vote_cast, vote_undo
 
 COUNT_KEY = "vote_mode_count"

@@ -19,11 +19,11 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from facegallery.gallery.models import Face, FaceStatus
-from facegallery.gallery.services.generation import faces_generate_now, generation_settings_get
+from facegallery.generation.services.batches import faces_generate_now, generation_settings_get
+from facegallery.scoring.queue import face_get_next_for_voting
 from facegallery.scoring.services.features import normalised_drawings
 from facegallery.scoring.services.training import scorer_retrain
 from facegallery.voting.models import Label, Vote
-from facegallery.voting.selectors import face_get_next_for_voting
 from facegallery.voting.services import vote_cast
 from generator.tastes import TASTES, taste_likes
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from facegallery.core.weights import WeightsError
-from facegallery.gallery.services.generation import faces_generate_now
+from facegallery.generation.services.batches import faces_generate_now
 
 
 class Command(BaseCommand):

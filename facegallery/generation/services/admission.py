@@ -134,7 +134,7 @@ def admission_decide(
 def _score(
     entry, drawings, stored, temperature: float, keep_share: float
 ) -> tuple[np.ndarray, float]:
-    from facegallery.gallery import decoders
+    from facegallery.core import decoders
     from facegallery.gallery.services.faces import stored_strokes
     from facegallery.scoring.services.features import feature_batch
     from generator.scorer import predict, threshold_for_share

@@ -35,9 +35,9 @@ from facegallery.gallery.selectors import (
     SORT_LABELS,
     Sort,
     face_list_gallery,
-    face_votes_of_voter,
 )
 from facegallery.voting.identity import voter_if_known
+from facegallery.voting.selectors import face_votes_of_voter
 
 # Stands in for the CSRF token in shared HTML (a token is letters and digits only, so
 # format_html leaves this untouched and no face data can contain it).

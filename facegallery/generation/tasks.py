@@ -22,7 +22,7 @@ TRANSIENT = (OperationalError, InterfaceError)
     expires=10,
 )
 def generation_top_up() -> None:
-    from facegallery.gallery.services.generation import generation_top_up as top_up
+    from facegallery.generation.services.batches import generation_top_up as top_up
 
     top_up()
 
@@ -37,7 +37,7 @@ def generation_top_up() -> None:
     max_retries=5,
 )
 def face_generate_batch(batch_id: int) -> None:
-    from facegallery.gallery.services.generation import face_generate_batch as generate
+    from facegallery.generation.services.batches import face_generate_batch as generate
 
     result = generate(batch_id=batch_id)
     if not result.already_done:
@@ -47,6 +47,6 @@ def face_generate_batch(batch_id: int) -> None:
 @worker_process_init.connect
 def _load_decoder_once(**kwargs) -> None:
     """Load the weights when the worker process starts, not inside the first task."""
-    from facegallery.gallery.decoders import decoder_get
+    from facegallery.core.decoders import decoder_get
 
     decoder_get("face")

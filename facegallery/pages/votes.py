@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from facegallery.gallery.pictures import face_svg
 from facegallery.gallery.selectors import face_get_visible
-from facegallery.voting import vote_mode
-from facegallery.voting.forms import UNDO, ReportForm, VoteForm, VoteModeForm
+from facegallery.pages import vote_mode
+from facegallery.pages.forms import UNDO, ReportForm, VoteForm, VoteModeForm
 from facegallery.voting.identity import ip_hash_for, voter_for
 from facegallery.voting.ratelimit import RateLimited, rate_limit_check
 from facegallery.voting.services import VotingError, report_create, vote_cast, vote_undo

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from facegallery.gallery import decoders
+from facegallery.core import decoders
 from facegallery.gallery.models import (
     BatchStatus,
     GenerationBatch,
@@ -26,7 +26,7 @@ from facegallery.gallery.models import (
 )
 from facegallery.gallery.selectors import face_pool_count
 from facegallery.gallery.services.faces import face_build, faces_insert, stored_strokes
-from facegallery.gallery.services.filtering import admission_decide, expected_admit_rate
+from facegallery.generation.services.admission import admission_decide, expected_admit_rate
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def generation_top_up(*, generator_name: str = "face") -> TopUp:
     Batches whose lease ran out (a worker died, the broker lost the message) are enqueued
     again: they draw the same seeds, so a late duplicate run inserts nothing twice.
     """
-    from facegallery.gallery.tasks import face_generate_batch as face_generate_batch_task
+    from facegallery.generation.tasks import face_generate_batch as face_generate_batch_task
 
     with transaction.atomic():
         # One tick at a time, even with several beats or a manual run beside the scheduled one.

@@ -1,0 +1,27 @@
+"""Public pages: the gallery and face pages (namespace "gallery") and the vote forms and vote
+mode (namespace "voting"). Two namespaces, so the names every template uses stay as they were."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from facegallery.pages import gallery, votes
+
+gallery_urls = (
+    [
+        path("", gallery.gallery, name="gallery"),
+        path("faces/<int:face_id>", gallery.face_detail, name="face"),
+        path("faces/<int:face_id>.svg", gallery.face_svg_download, name="face_svg"),
+    ],
+    "gallery",
+)
+
+voting_urls = (
+    [
+        path("faces/<int:face_id>/vote", votes.face_vote, name="face_vote"),
+        path("faces/<int:face_id>/report", votes.face_report, name="face_report"),
+        path("vote/", votes.vote_mode_page, name="vote_mode"),
+        path("vote/act", votes.vote_mode_act, name="vote_mode_act"),
+    ],
+    "voting",
+)

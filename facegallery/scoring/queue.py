@@ -1,0 +1,47 @@
+"""Vote mode's queue: which face a voter labels next (the loop's labelling policy)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef
+
+from facegallery.gallery.models import Face, FaceStatus
+from facegallery.scoring.selectors import uncertain_face_pick
+from facegallery.voting.models import Vote
+
+
+def face_get_next_for_voting(*, voter: str, exclude_ids: Iterable[int] = ()) -> Face | None:
+    """The next visible face to show `voter` in vote mode, or None when none is left.
+
+    Never a face the voter has a vote on (voided ones included: it was theirs) nor one in
+    `exclude_ids` (skipped this visit). Faces nobody has voted on yet (the pool that
+    generation keeps topped up, index face_pool) come first, because their first labels
+    teach the scorer most; then any other face. Within each group the pick starts at a
+    random shuffle_key (index face_visible_shuffle) and wraps around, so concurrent voters
+    spread over the faces instead of all labelling the same one. At most four indexed
+    queries; to prefer other faces for part of the queue (e.g. uncertain scores), add a
+    group in front of these two.
+    """
+    exclude_ids = list(exclude_ids)
+    # Active learning: part of the queue goes to the faces the scorer is least sure of.
+    uncertain = uncertain_face_pick(voter=voter, exclude_ids=exclude_ids)
+    if uncertain is not None:
+        return uncertain
+    already_voted = Vote.objects.filter(face=OuterRef("pk"), voter=voter)
+    candidates = (
+        Face.objects.filter(status=FaceStatus.VISIBLE)
+        .exclude(pk__in=list(exclude_ids))
+        .exclude(Exists(already_voted))
+    )
+    groups = (candidates.filter(interesting_count=0, boring_count=0), candidates)
+    start = random.random()
+    for group in groups:
+        face = (
+            group.filter(shuffle_key__gte=start).order_by("shuffle_key").first()
+            or group.filter(shuffle_key__lt=start).order_by("-shuffle_key").first()
+        )
+        if face is not None:
+            return face
+    return None
