@@ -9,8 +9,8 @@ import re
 import pytest
 from django.test import Client
 
-from facegallery.pages import grid
 from facegallery.gallery.models import Face
+from facegallery.pages import grid
 from tests.gallery.views.test_gallery import tile_ids
 from tests.voting.faces import make_faces
 
