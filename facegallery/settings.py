@@ -297,7 +297,7 @@ VOTE_RATE_PER_IP = env_int("FACEGALLERY_VOTE_RATE_IP", 1200, minimum=0)
 REPORT_RATE_PER_VOTER = env_int("FACEGALLERY_REPORT_RATE_VOTER", 10, minimum=0)
 GALLERY_PAGE_SIZE = env_int("FACEGALLERY_PAGE_SIZE", 24, minimum=1)
 # Seconds a rendered gallery page is shared between visitors (per worker; 0: render every
-# request). Counts on the grid lag by at most this much; see facegallery/gallery/grid.py.
+# request). Counts on the grid lag by at most this much; see facegallery/pages/grid.py.
 GALLERY_CACHE_SECONDS = env_int("FACEGALLERY_GALLERY_CACHE_SECONDS", 2, minimum=0)
 # JSON API request bodies are a label or a short reason: anything bigger is refused (413).
 API_MAX_BODY_BYTES = env_int("FACEGALLERY_API_MAX_BODY_BYTES", 4096, minimum=256)

@@ -10,5 +10,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Render the gallery on every request: tests change faces and look at once (the shared
-# grid has its own tests, tests/gallery/views/test_grid_cache.py, which turn it on).
+# grid has its own tests, tests/pages/test_grid_cache.py, which turn it on).
 GALLERY_CACHE_SECONDS = 0

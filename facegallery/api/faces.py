@@ -19,6 +19,7 @@ from facegallery.api.schemas import (
     VoteIn,
     VoteOut,
 )
+from facegallery.gallery.ids import face_id_valid, face_ids_valid
 from facegallery.gallery.pictures import face_strokes3, face_svg
 from facegallery.gallery.selectors import (
     MAX_PAGE_SIZE,
@@ -34,7 +35,6 @@ from facegallery.voting.services import report_create, vote_cast, vote_undo
 
 router = Router(tags=["faces"])
 ERRORS = {400: Error, 403: Error, 404: Error, 413: Error, 429: Error}
-MAX_FACE_ID = 2**63 - 1
 
 
 class FaceFilters(Schema):
@@ -72,13 +72,13 @@ def _face_detail_out(face, your_vote: str | None) -> dict:
 def _face_id_or_404(face_id: int) -> int:
     """A face id the database can hold; whether it is visible, vote_cast/vote_undo find out
     under their row lock (a separate lookup first would cost a query per vote)."""
-    if not 0 < face_id <= MAX_FACE_ID:
+    if not face_id_valid(face_id):
         raise HttpError(404, f"face {face_id} does not exist")
     return face_id
 
 
 def _visible_or_404(face_id: int):
-    face = face_get_visible(face_id=face_id) if 0 < face_id <= MAX_FACE_ID else None
+    face = face_get_visible(face_id=face_id) if face_id_valid(face_id) else None
     if face is None:
         raise HttpError(404, f"face {face_id} does not exist")
     return face
@@ -109,7 +109,7 @@ def face_detail(request, face_id: int):
 @router.get("/vote/next", response={200: NextFaceOut, **ERRORS}, tags=["votes"])
 def next_for_voting(request, exclude: Query[list[int]] = None):
     """The next face this visitor has not voted on (exclude: faces skipped so far)."""
-    skipped = [i for i in (exclude or [])[:500] if 0 < i <= MAX_FACE_ID]
+    skipped = face_ids_valid((exclude or [])[:500])
     face = face_get_next_for_voting(voter=voter_for(request), exclude_ids=skipped)
     return {"face": _face_detail_out(face, None) if face else None}
 

@@ -1,6 +1,8 @@
-"""The sketch-rnn decoders, loaded once per process (worker or command), never per task.
+"""The sketch-rnn decoders, loaded once per process (worker, web or command), never per task.
 
-This module and services/faces.py are the only bridge between Django and `generator/`.
+Weights are verified against models/manifest.json before they are loaded; the generator
+faces are drawn with is settings.GENERATOR_MODEL_NAME (FACEGALLERY_GENERATOR_MODEL), read by
+generation and training alike.
 """
 
 from __future__ import annotations

@@ -36,6 +36,12 @@ class FaceStatus(models.IntegerChoices):
     HIDDEN = 3, "hidden"  # hidden by a moderator
 
 
+# Visible faces nobody has voted on yet: the pool generation keeps topped up and vote mode
+# labels first. One definition, shared by the partial index face_pool and every query that
+# should use it (gallery.selectors.face_pool): a condition that drifts loses the index.
+UNVOTED_POOL = Q(status=FaceStatus.VISIBLE, interesting_count=0, boring_count=0)
+
+
 def random_shuffle_key() -> float:
     return random.random()
 
@@ -102,7 +108,7 @@ class Face(models.Model):
             # The unvoted pool that generation keeps topped up (and vote mode draws from).
             models.Index(
                 fields=["id"],
-                condition=Q(status=1, interesting_count=0, boring_count=0),
+                condition=UNVOTED_POOL,
                 name="face_pool",
             ),
             models.Index(
@@ -131,7 +137,7 @@ class GenerationSettings(models.Model):
     temperature_min = models.FloatField(default=0.15)
     temperature_max = models.FloatField(default=0.6)
     filter_enabled = models.BooleanField(default=True, help_text="admit faces by the scorer")
-    # The scoring filter (facegallery/gallery/services/filtering.py).
+    # The scoring filter (facegallery/generation/services/admission.py).
     keep_share = models.FloatField(
         default=0.3, help_text="share of drawn faces the scorer admits (its top share)"
     )
@@ -164,6 +170,13 @@ class GenerationSettings(models.Model):
 
     def __str__(self) -> str:
         return "generation settings"
+
+    @classmethod
+    def current(cls, *, lock: bool = False) -> GenerationSettings:
+        """The one row, made with the defaults the first time it is asked for; `lock`: held
+        FOR UPDATE until the caller's transaction ends."""
+        row, _ = cls.objects.get_or_create(pk=1)
+        return cls.objects.select_for_update().get(pk=row.pk) if lock else row
 
 
 class BatchStatus(models.IntegerChoices):

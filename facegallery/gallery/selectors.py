@@ -19,7 +19,8 @@ from enum import StrEnum
 from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from facegallery.gallery.models import Face, FaceStatus
+from facegallery.gallery.ids import face_id_valid
+from facegallery.gallery.models import UNVOTED_POOL, Face, FaceStatus
 
 # The columns a listing needs (strokes for the thumbnail); the rest stays in the table.
 LIST_FIELDS = (
@@ -94,7 +95,7 @@ class Cursor:
             and 0 <= segment < len(_segments(sort, float(start)))
             and 0 <= start < 1
             and abs(value) < 2**63
-            and 0 < last_id < 2**63
+            and face_id_valid(last_id)
         )
         if name != sort.value:
             raise InvalidCursor(f"cursor belongs to another sort ({name!r}), not {sort.value!r}")
@@ -202,8 +203,12 @@ def face_get_visible(*, face_id: int) -> Face | None:
     return Face.objects.filter(pk=face_id, status=FaceStatus.VISIBLE).first()
 
 
+def face_pool() -> QuerySet[Face]:
+    """Visible faces nobody has voted on yet: the pool generation keeps topped up and vote
+    mode labels first. Always filter by UNVOTED_POOL itself, so PostgreSQL can use the
+    partial index face_pool (its condition is the same Q)."""
+    return Face.objects.filter(UNVOTED_POOL)
+
+
 def face_pool_count() -> int:
-    """Visible faces nobody has voted on yet (served by the partial index face_pool)."""
-    return Face.objects.filter(
-        status=FaceStatus.VISIBLE, interesting_count=0, boring_count=0
-    ).count()
+    return face_pool().count()

@@ -7,6 +7,7 @@ import logging
 
 from celery import shared_task
 from celery.signals import worker_process_init
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 logger = logging.getLogger(__name__)
@@ -49,4 +50,4 @@ def _load_decoder_once(**kwargs) -> None:
     """Load the weights when the worker process starts, not inside the first task."""
     from facegallery.core.decoders import decoder_get
 
-    decoder_get("face")
+    decoder_get(settings.GENERATOR_MODEL_NAME)

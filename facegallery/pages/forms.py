@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from facegallery.gallery.ids import MAX_FACE_ID
 from facegallery.voting.models import Label
 
 UNDO = "none"  # the label a tile's pressed button sends: take my vote back
@@ -18,7 +19,7 @@ class VoteModeForm(forms.Form):
         choices=[*Label.choices, ("skip", "skip"), ("undo", "undo")],
         error_messages={"invalid_choice": "unknown action"},
     )
-    face = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    face = forms.IntegerField(min_value=1, max_value=MAX_FACE_ID, required=False)
 
 
 class ReportForm(forms.Form):

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from facegallery.gallery.ids import face_ids_valid
 from facegallery.gallery.pictures import face_animation
 from facegallery.gallery.selectors import face_get_visible
 from facegallery.scoring.queue import face_get_next_for_voting
@@ -18,7 +19,6 @@ HISTORY_KEY = "vote_mode_history"
 SKIPPED_KEY = "vote_mode_skipped"
 HISTORY_LIMIT = 100  # undo reaches this far back
 SKIPPED_LIMIT = 500  # keeps the session row and the exclusion list small
-MAX_FACE_ID = 2**63 - 1
 
 
 def _count(session) -> int:
@@ -29,10 +29,7 @@ def _count(session) -> int:
 def _face_ids(session, key: str) -> list[int]:
     """The face ids under `key`. Sessions outlive deploys: any other shape found there (a 500
     before) reads as an empty list, or loses the entries that are not face ids."""
-    value = session.get(key)
-    if not isinstance(value, list):
-        return []
-    return [i for i in value if type(i) is int and 0 < i <= MAX_FACE_ID]
+    return face_ids_valid(session.get(key))
 
 
 def _push(session, key: str, value: int, limit: int) -> None:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from facegallery.gallery.ids import face_id_parse
 from facegallery.gallery.pictures import face_svg
 from facegallery.gallery.selectors import face_get_visible
 from facegallery.pages import vote_mode
@@ -87,8 +88,7 @@ def face_vote(request, face_id: int):
 def vote_mode_page(request):
     """One face at a time, big, with keyboard and swipe shortcuts."""
     voter = voter_for(request)
-    wanted = request.GET.get("face", "")
-    prefer = int(wanted) if wanted.isdigit() and len(wanted) < 19 else None
+    prefer = face_id_parse(request.GET.get("face", ""))
     context = vote_mode.card_context(request, voter=voter, prefer_id=prefer)
     template = "voting/_card.html" if request.htmx else "voting/vote_mode.html"
     return render(request, template, context)

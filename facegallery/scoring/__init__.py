@@ -8,7 +8,7 @@ votes (voting.Vote, voided ones excluded)
   -> training: generator/scorer.py, held-out AUC / log-loss / calibration on a fixed share
      of faces; stored as a ScorerVersion; active only if it beats the active one on the same
      held-out faces (services/training.py), unless a moderator pinned a version
-  -> filter: gallery/services/filtering.py admits the top keep_share plus explore_share at
+  -> filter: generation/services/admission.py admits the top keep_share plus explore_share at
      random; rejected faces are kept with status FILTERED.
 
 Retraining: the beat task scoring.scorer_retrain_if_due (every SCORER_RETRAIN_CHECK_SECONDS,

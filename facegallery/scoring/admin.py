@@ -91,7 +91,7 @@ class ScorerVersionAdmin(admin.ModelAdmin):
         # only for those who may see it.
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        config, _ = GenerationSettings.objects.get_or_create(pk=1)
+        config = GenerationSettings.current()
         last = ScorerVersion.objects.aggregate(seen=Max("votes_seen"))["seen"] or 0
         context = {
             "loop_chart": loop_chart_svg(selectors.loop_history()),

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef
 
-from facegallery.gallery.models import Face, FaceStatus
+from facegallery.gallery.models import UNVOTED_POOL, Face, FaceStatus
 from facegallery.scoring.selectors import uncertain_face_pick
 from facegallery.voting.models import Vote
 
@@ -35,7 +35,7 @@ def face_get_next_for_voting(*, voter: str, exclude_ids: Iterable[int] = ()) -> 
         .exclude(pk__in=list(exclude_ids))
         .exclude(Exists(already_voted))
     )
-    groups = (candidates.filter(interesting_count=0, boring_count=0), candidates)
+    groups = (candidates.filter(UNVOTED_POOL), candidates)
     start = random.random()
     for group in groups:
         face = (

@@ -11,6 +11,7 @@ import numpy as np
 from django.db.models import Count, F, Func, Q
 
 from facegallery.gallery.models import Face, FaceStatus
+from facegallery.gallery.selectors import face_pool
 from facegallery.scoring.models import ScorerVersion
 from facegallery.voting.models import Label, Vote
 
@@ -71,9 +72,7 @@ def recent_draw_rows(limit: int) -> list[dict]:
 
 
 def _uncertain_faces(*, exclude_ids: Iterable[int], voter: str):
-    candidates = Face.objects.filter(
-        status=FaceStatus.VISIBLE, interesting_count=0, boring_count=0, score__isnull=False
-    ).exclude(pk__in=list(exclude_ids))
+    candidates = face_pool().filter(score__isnull=False).exclude(pk__in=list(exclude_ids))
     if voter:
         candidates = candidates.exclude(votes__voter=voter)
     return candidates.order_by(Func(F("score") - 0.5, function="ABS"), "id")

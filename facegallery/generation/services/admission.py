@@ -79,11 +79,6 @@ def _scorer_for(version: int):
         return entry
 
 
-def _settings() -> GenerationSettings:
-    settings_row, _ = GenerationSettings.objects.get_or_create(pk=1)
-    return settings_row
-
-
 def admission_decide(
     *,
     drawings: Sequence[np.ndarray],
@@ -97,7 +92,7 @@ def admission_decide(
     """
     from facegallery.scoring.selectors import scorer_active_version
 
-    config = _settings()
+    config = GenerationSettings.current()
     version = scorer_active_version() if config.filter_enabled else None
     if version is None or not len(drawings):
         return [ADMIT_ALL] * len(drawings)
@@ -157,5 +152,5 @@ def expected_admit_rate(*, enabled: bool) -> float:
 
     if not enabled or scorer_active_version() is None:
         return 1.0
-    config = _settings()
+    config = GenerationSettings.current()
     return config.keep_share + config.explore_share * (1.0 - config.keep_share)

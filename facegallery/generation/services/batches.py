@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -31,13 +32,10 @@ from facegallery.generation.services.admission import admission_decide, expected
 logger = logging.getLogger(__name__)
 
 
-def generation_settings_get() -> GenerationSettings:
-    settings_row, _ = GenerationSettings.objects.get_or_create(pk=1)
-    return settings_row
-
-
-def generator_model_get(name: str = "face") -> GeneratorModel:
-    """The GeneratorModel row for manifest entry `name`, registered on first use."""
+def generator_model_get(name: str | None = None) -> GeneratorModel:
+    """The GeneratorModel row for manifest entry `name` (default: the configured generator,
+    GENERATOR_MODEL_NAME), registered on first use."""
+    name = name or settings.GENERATOR_MODEL_NAME
     spec = decoders.weight_spec(name)
     existing = GeneratorModel.objects.filter(name=name, sha256=spec.sha256).first()
     if existing is not None:
@@ -57,7 +55,7 @@ class TopUp:
     redispatched: list[int]
 
 
-def generation_top_up(*, generator_name: str = "face") -> TopUp:
+def generation_top_up(*, generator_name: str | None = None) -> TopUp:
     """Enqueue batches until pool + faces in flight reach the target (bounded in flight).
 
     Batches whose lease ran out (a worker died, the broker lost the message) are enqueued
@@ -67,7 +65,7 @@ def generation_top_up(*, generator_name: str = "face") -> TopUp:
 
     with transaction.atomic():
         # One tick at a time, even with several beats or a manual run beside the scheduled one.
-        config = GenerationSettings.objects.select_for_update().get(pk=generation_settings_get().pk)
+        config = GenerationSettings.current(lock=True)
         generator = generator_model_get(generator_name)
         now = timezone.now()
         pending = GenerationBatch.objects.filter(status=BatchStatus.PENDING)
@@ -165,7 +163,7 @@ def faces_generate_now(
     *, count: int, temperature: float | None = None, batch_size: int = 256, progress=None
 ) -> list[BatchResult]:
     """Back-fill `count` faces in this process (the generate_faces command)."""
-    config = generation_settings_get()
+    config = GenerationSettings.current()
     generator = generator_model_get()
     results = []
     remaining = count

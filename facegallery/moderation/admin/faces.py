@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import admin, messages
 from django.contrib.admin import DateFieldListFilter
 from django.contrib.admin.utils import flatten
@@ -13,6 +11,7 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from facegallery.gallery.ids import face_ids_parse
 from facegallery.gallery.models import (
     Face,
     FaceStatus,
@@ -159,8 +158,7 @@ class FaceAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
-        ids = [int(t) for t in re.split(r"[\s,#]+", search_term) if t.isdigit() and len(t) < 19]
-        return queryset.filter(pk__in=ids), False
+        return queryset.filter(pk__in=face_ids_parse(search_term)), False
 
     @admin.display(description="face")
     def thumbnail(self, face: Face):

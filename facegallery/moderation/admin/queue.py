@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
+from facegallery.gallery.ids import face_id_parse
 from facegallery.moderation.actions import dismiss_face_reports, hide_faces
 from facegallery.moderation.display import face_link, face_svg
 from facegallery.moderation.models import ModerationEvent, ReportedFace
@@ -101,8 +102,9 @@ class ModerationEventAdmin(admin.ModelAdmin):
         if not term:
             return queryset, False
         matches = Q(actor_name=term) | Q(target=term)
-        if term.isdigit() and len(term) < 19:
-            matches |= Q(face_id=int(term))
+        face_id = face_id_parse(term)
+        if face_id is not None:
+            matches |= Q(face_id=face_id)
         return queryset.filter(matches), False
 
     @admin.display(description="face")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from facegallery.gallery.ids import face_id_parse
 from facegallery.moderation.display import admin_changelist_url, face_link, voter_link
 from facegallery.moderation.pagination import EstimatedCountPaginator
 from facegallery.moderation.services import (
@@ -87,10 +88,10 @@ class VoteAdmin(_ReadOnlyAdmin):
         return request.user.has_perms(["voting.change_vote", "voting.add_block"])
 
     def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if term.isdigit() and len(term) < 19:
-            return queryset.filter(face_id=int(term)), False
-        return super().get_search_results(request, queryset, term)
+        face_id = face_id_parse(search_term)
+        if face_id is not None:
+            return queryset.filter(face_id=face_id), False
+        return super().get_search_results(request, queryset, search_term.strip())
 
     @admin.display(description="face", ordering="face_id")
     def face(self, vote):

@@ -35,9 +35,3 @@ def scorer_version_unpin() -> ScorerVersion | None:
         active.pinned = False
         active.save(update_fields=["pinned"])
     return active
-
-
-@transaction.atomic
-def scorer_version_deactivate() -> None:
-    """Switch the filter off at the scorer level: no active version, every face admitted."""
-    ScorerVersion.objects.filter(is_active=True).update(is_active=False, pinned=False)

@@ -18,8 +18,9 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from facegallery.gallery.models import Face, FaceStatus
-from facegallery.generation.services.batches import faces_generate_now, generation_settings_get
+from facegallery.gallery.models import Face, FaceStatus, GenerationSettings
+from facegallery.gallery.selectors import face_pool
+from facegallery.generation.services.batches import faces_generate_now
 from facegallery.scoring.queue import face_get_next_for_voting
 from facegallery.scoring.services.features import normalised_drawings
 from facegallery.scoring.services.training import scorer_retrain
@@ -58,7 +59,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "this database already has votes: run the simulation on a scratch one"
             )
-        config = generation_settings_get()
+        config = GenerationSettings.current()
         if not config.filter_enabled:
             raise CommandError("the scoring filter is switched off in the generation settings")
         rng = random.Random(seed)
@@ -108,7 +109,7 @@ class Command(BaseCommand):
     def _draw_until_pool(self, target: int) -> int:
         """Draw through the real pipeline until `target` unvoted faces are shown."""
         first_id = Face.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        pool = Face.objects.filter(status=FaceStatus.VISIBLE, interesting_count=0, boring_count=0)
+        pool = face_pool()
         while pool.filter(pk__gt=first_id).count() < target:
             # Batches of 64: each batch has one temperature, so a round spans several.
             faces_generate_now(count=256, batch_size=64)
