@@ -147,10 +147,15 @@ def main() -> None:
     print(table(["page", "status", "median ms", "max ms", "SQL ms", "queries"], rows))
     write_results(
         "admin_list",
-        {"faces": faces, "votes": votes, "open_reports": open_reports, "runs": args.runs,
-         "pages": results},
+        {
+            "faces": faces,
+            "votes": votes,
+            "open_reports": open_reports,
+            "runs": args.runs,
+            "pages": results,
+        },
         args.json,
-    )  # fmt: skip
+    )
 
 
 if __name__ == "__main__":

@@ -42,9 +42,12 @@ def run_one(fmt: str, out: Path, since: str | None) -> dict:
     seconds = time.perf_counter() - started
     size = sum((out / name).stat().st_size for name in result.files)
     return {
-        "rows": result.stats.rows, "seconds": seconds, "bytes": size,
-        "baseline_rss_mb": baseline, "peak_rss_mb": _rss_mb(),
-    }  # fmt: skip
+        "rows": result.stats.rows,
+        "seconds": seconds,
+        "bytes": size,
+        "baseline_rss_mb": baseline,
+        "peak_rss_mb": _rss_mb(),
+    }
 
 
 def _child(fmt: str, out: Path, since: str | None) -> dict:
@@ -87,14 +90,30 @@ def main() -> None:
         for folder in (args.out / fmt, args.out / f"{fmt}-tenth"):
             shutil.rmtree(folder, ignore_errors=True)  # GBs: keep the disk for the others
         results[fmt] = {"all": full, "tenth": tenth}
-        rows.append([
-            fmt, full["rows"], full["seconds"], full["rows"] / full["seconds"],
-            full["bytes"] / 2**20, full["peak_rss_mb"] - full["baseline_rss_mb"],
-            tenth["rows"], tenth["peak_rss_mb"] - tenth["baseline_rss_mb"],
-            "yes" if full["seconds"] < TARGET_SECONDS else "NO",
-        ])  # fmt: skip
-    headers = ["format", "rows", "seconds", "rows/s", "MB written", "peak RSS +MB",
-               "rows (tenth)", "peak RSS +MB (tenth)", f"< {TARGET_SECONDS} s"]  # fmt: skip
+        rows.append(
+            [
+                fmt,
+                full["rows"],
+                full["seconds"],
+                full["rows"] / full["seconds"],
+                full["bytes"] / 2**20,
+                full["peak_rss_mb"] - full["baseline_rss_mb"],
+                tenth["rows"],
+                tenth["peak_rss_mb"] - tenth["baseline_rss_mb"],
+                "yes" if full["seconds"] < TARGET_SECONDS else "NO",
+            ]
+        )
+    headers = [
+        "format",
+        "rows",
+        "seconds",
+        "rows/s",
+        "MB written",
+        "peak RSS +MB",
+        "rows (tenth)",
+        "peak RSS +MB (tenth)",
+        f"< {TARGET_SECONDS} s",
+    ]
     print(table(headers, rows))
     path = write_results(
         "export", {"target_seconds": TARGET_SECONDS, "formats": results}, args.json

@@ -102,13 +102,28 @@ def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
     env = server_env()
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=REPO_ROOT, env=env, check=True,
-    )  # fmt: skip
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+    )
     command = [
-        sys.executable, "-m", "gunicorn", "facegallery.wsgi", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--threads", str(threads), "--worker-class",
-        "gthread" if threads > 1 else "sync", "--log-level", "warning", "--backlog", "2048",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "facegallery.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread" if threads > 1 else "sync",
+        "--log-level",
+        "warning",
+        "--backlog",
+        "2048",
+    ]
     process = subprocess.Popen(command, cwd=REPO_ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -160,9 +175,11 @@ def make_sessions(base: str, count: int) -> tuple[list[tuple[str, str]], set[int
         token = json.load(opener.open(f"{base}/api/csrf"))["csrf_token"]
         next_face = json.load(opener.open(f"{base}/api/vote/next"))["face"]["id"]
         request = urllib.request.Request(
-            f"{base}/api/faces/{next_face}/vote", data=b'{"label": "boring"}', method="PUT",
+            f"{base}/api/faces/{next_face}/vote",
+            data=b'{"label": "boring"}',
+            method="PUT",
             headers={"X-CSRFToken": token, "Content-Type": "application/json"},
-        )  # fmt: skip
+        )
         opener.open(request).read()
         used.add(next_face)
         cookies = {c.name: c.value for c in jar}
@@ -214,21 +231,32 @@ def main() -> None:
             run_wrk(base + path, 3, args.connections, args.wrk_threads)  # warm the workers
             _, stats = run_wrk(base + path, args.duration, args.connections, args.wrk_threads)
             results[name] = stats
-            rows.append([name, stats["requests_per_s"], stats["p50_ms"], stats["p99_ms"],
-                         stats["non_2xx"], stats["socket_errors"]])  # fmt: skip
+            rows.append(
+                [
+                    name,
+                    stats["requests_per_s"],
+                    stats["p50_ms"],
+                    stats["p99_ms"],
+                    stats["non_2xx"],
+                    stats["socket_errors"],
+                ]
+            )
 
         sessions, used = make_sessions(base, args.sessions)
         faces = [
-            pk for pk in Face.objects.filter(status=FaceStatus.VISIBLE).order_by("-id")
-            .values_list("pk", flat=True)[:20_000] if pk not in used
-        ]  # fmt: skip
+            pk
+            for pk in Face.objects.filter(status=FaceStatus.VISIBLE)
+            .order_by("-id")
+            .values_list("pk", flat=True)[:20_000]
+            if pk not in used
+        ]
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             lua_sessions = "{" + ",".join(f'{{"{s}","{t}"}}' for s, t in sessions) + "}"
             script.write(
                 VOTE_LUA.replace("{SESSIONS}", lua_sessions)
                 .replace("{FACES}", "{" + ",".join(map(str, faces)) + "}")
                 .replace("{NTHREADS}", str(args.wrk_threads))
-            )  # fmt: skip
+            )
         before = vote_rows()
         out, stats = run_wrk(
             base + "/", args.duration, args.connections, args.wrk_threads, script.name
@@ -243,12 +271,24 @@ def main() -> None:
         mismatched = counters_mismatched(faces)
         exact = ok <= added <= sent and bad == 0 and mismatched == 0
         stats.update(
-            sent=sent, ok=ok, failed=bad, rows_added=added, counters_mismatched=mismatched,
+            sent=sent,
+            ok=ok,
+            failed=bad,
+            rows_added=added,
+            counters_mismatched=mismatched,
             exact=exact,
-        )  # fmt: skip
+        )
         results["votes"] = stats
-        rows.append(["votes (PUT /api/faces/{id}/vote)", stats["requests_per_s"], stats["p50_ms"],
-                     stats["p99_ms"], bad + stats["non_2xx"], stats["socket_errors"]])  # fmt: skip
+        rows.append(
+            [
+                "votes (PUT /api/faces/{id}/vote)",
+                stats["requests_per_s"],
+                stats["p50_ms"],
+                stats["p99_ms"],
+                bad + stats["non_2xx"],
+                stats["socket_errors"],
+            ]
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -60,17 +60,36 @@ def wait_for_faces(count: int, timeout_s: float = 300) -> None:
 def run_locust(base: str, args, ledger: Path, stats_prefix: Path) -> None:
     env = dict(os.environ, LOAD_LEDGER=str(ledger), LOAD_THINK_S=args.think)
     command = [
-        sys.executable, "-m", "locust", "-f", str(REPO_ROOT / "bench" / "locustfile.py"),
-        "--headless", "--host", base, "--users", str(args.visitors),
-        "--spawn-rate", str(max(1, args.visitors // 4)), "--run-time", f"{args.duration}s",
-        "--stop-timeout", "0", "--csv", str(stats_prefix), "--only-summary",
-        "--loglevel", "WARNING", "--exit-code-on-error", "0",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(REPO_ROOT / "bench" / "locustfile.py"),
+        "--headless",
+        "--host",
+        base,
+        "--users",
+        str(args.visitors),
+        "--spawn-rate",
+        str(max(1, args.visitors // 4)),
+        "--run-time",
+        f"{args.duration}s",
+        "--stop-timeout",
+        "0",
+        "--csv",
+        str(stats_prefix),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+        "--exit-code-on-error",
+        "0",
+    ]
     # Its own summary repeats what the table below says: keep it for a look, not the screen.
     log_path = stats_prefix.parent / "locust.log"
     with log_path.open("w") as log:
-        run = subprocess.run(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=log,
-                             timeout=args.duration + 120)  # fmt: skip
+        run = subprocess.run(
+            command, cwd=REPO_ROOT, env=env, stdout=log, stderr=log, timeout=args.duration + 120
+        )
     if run.returncode != 0:
         raise SystemExit(f"locust exited with {run.returncode}: see {log_path}")
 
@@ -79,10 +98,15 @@ def endpoint_rows(stats_csv: Path) -> list[list]:
     rows = []
     with stats_csv.open() as handle:
         for line in csv.DictReader(handle):
-            rows.append([
-                f"{line['Type']} {line['Name']}".strip(), float(line["Requests/s"]),
-                float(line["50%"]), float(line["99%"]), int(line["Failure Count"]),
-            ])  # fmt: skip
+            rows.append(
+                [
+                    f"{line['Type']} {line['Name']}".strip(),
+                    float(line["Requests/s"]),
+                    float(line["50%"]),
+                    float(line["99%"]),
+                    int(line["Failure Count"]),
+                ]
+            )
     return rows
 
 
@@ -104,11 +128,15 @@ def check_ledger(ledger: dict) -> dict:
         unsure += len(not_known)
         session = store(session_key=visitor["sessionid"]) if visitor["sessionid"] else {}
         voter_id = session.get(SESSION_VOTER_KEY)
-        rows = dict(
-            Vote.objects.filter(voter=f"anon:{voter_id}", voided=False).values_list(
-                "face_id", "label"
+        rows = (
+            dict(
+                Vote.objects.filter(voter=f"anon:{voter_id}", voided=False).values_list(
+                    "face_id", "label"
+                )
             )
-        ) if voter_id else {}  # fmt: skip
+            if voter_id
+            else {}
+        )
         touched |= set(rows) | set(acked)
         for face, label in acked.items():
             acknowledged += 1
@@ -135,14 +163,19 @@ def main() -> None:
     parser.add_argument("--warm-faces", type=int, default=200, help="faces before the start")
     parser.add_argument("--json", default=None, help="results path (default var/bench/)")
     parser.add_argument(
-        "--expect-faults", action="store_true",
+        "--expect-faults",
+        action="store_true",
         help="something is broken mid-run on purpose: 5xx are reported, only a lost vote fails",
-    )  # fmt: skip
+    )
     args = parser.parse_args()
     env = server_env()
     env.update(FACEGALLERY_TORCH_THREADS="1", FACEGALLERY_TICK_SECONDS="1")
-    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=REPO_ROOT,
-                   env=env, check=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+    )
     os.environ.update({k: env[k] for k in ("SECRET_KEY", "HTTPS", "DEBUG")})
     django_setup()
     from django.db import connections
@@ -182,25 +215,33 @@ def main() -> None:
     server_errors = sum(n for key, n in ledger["statuses"].items() if key.split()[-1][0] == "5")
     no_answer = sum(n for key, n in ledger["statuses"].items() if key.endswith(" 0"))
     verdict.update(
-        server_errors=server_errors, no_answer=no_answer, faces_generated=faces_drawn,
+        server_errors=server_errors,
+        no_answer=no_answer,
+        faces_generated=faces_drawn,
         faces_generated_per_s=faces_drawn / elapsed,
-    )  # fmt: skip
+    )
     verdict["nothing_lost"] = (
         verdict["votes_lost"] == verdict["rows_not_acknowledged"] == 0
         and verdict["counters_mismatched"] == 0
-    )  # fmt: skip
+    )
     verdict["exact"] = verdict["nothing_lost"] and server_errors == 0 and no_answer == 0
     rows = endpoint_rows(work / "locust_stats.csv")
     print(table(["endpoint", "req/s", "p50 ms", "p99 ms", "failures"], rows))
     print()
     print(table(["check", "value"], [[k, v] for k, v in verdict.items()]))
-    config = {k: getattr(args, k) for k in ("visitors", "duration", "web_workers", "web_threads",
-                                            "think")}  # fmt: skip
+    config = {
+        k: getattr(args, k) for k in ("visitors", "duration", "web_workers", "web_threads", "think")
+    }
     config["faces_before"] = faces_before
     results = {
-        "config": config, "endpoints": rows, "statuses": ledger["statuses"],
-        "started_at": started, "ended_at": ended, "failures": ledger["failures"], **verdict,
-    }  # fmt: skip
+        "config": config,
+        "endpoints": rows,
+        "statuses": ledger["statuses"],
+        "started_at": started,
+        "ended_at": ended,
+        "failures": ledger["failures"],
+        **verdict,
+    }
     path = write_results("load_visitors", results, args.json)
     print(f"results: {path}")
     # Under an injected fault (--expect-faults) 5xx are reported, but only a loss fails.

@@ -25,11 +25,27 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def start_worker(log: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "facegallery", "worker", "--concurrency", "1",
-         "--loglevel", "WARNING", "--without-mingle", "--without-gossip",
-         "--hostname", f"bench-{os.getpid()}@%h"],
-        cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "facegallery",
+            "worker",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "WARNING",
+            "--without-mingle",
+            "--without-gossip",
+            "--hostname",
+            f"bench-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def run_once(faces: int, batch_size: int) -> dict[str, float]:

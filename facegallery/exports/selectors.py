@@ -100,9 +100,19 @@ def generator_names() -> list[str]:
 # datetime objects in Python would cost about 10 s of an export.
 _CREATED_US = RawSQL("(extract(epoch from gallery_face.created) * 1000000)::bigint", [])
 _FACE_COLUMNS = (
-    "id", "created_us", "generator_id", "seed", "temperature", "num_points", "num_strokes",
-    "strokes", "interesting_count", "boring_count", "wilson_interesting", "wilson_boring",
-)  # fmt: skip
+    "id",
+    "created_us",
+    "generator_id",
+    "seed",
+    "temperature",
+    "num_points",
+    "num_strokes",
+    "strokes",
+    "interesting_count",
+    "boring_count",
+    "wilson_interesting",
+    "wilson_boring",
+)
 
 
 def export_face_chunks(

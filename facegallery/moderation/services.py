@@ -41,9 +41,14 @@ def _event(
     after: dict[str, Any] | None = None,
 ) -> ModerationEvent:
     return ModerationEvent(
-        actor=actor, actor_name=actor.get_username(), action=action, face_id=face_id,
-        target=target, before=before or {}, after=after or {},
-    )  # fmt: skip
+        actor=actor,
+        actor_name=actor.get_username(),
+        action=action,
+        face_id=face_id,
+        target=target,
+        before=before or {},
+        after=after or {},
+    )
 
 
 def _record(events: list[ModerationEvent]) -> None:
@@ -80,14 +85,18 @@ def face_hide(*, face_ids: Iterable[int], actor: AbstractBaseUser) -> int:
     Report.objects.filter(face_id__in=ids, resolution=Report.Resolution.OPEN).update(
         resolution=Report.Resolution.HIDDEN, resolved_at=timezone.now()
     )
-    _record([
-        _event(
-            actor, Action.FACE_HIDE, face_id=face.pk,
-            before={"status": _status(face), "open_reports": open_reports.get(face.pk, 0)},
-            after={"status": FaceStatus.HIDDEN.label, "open_reports": 0},
-        )
-        for face in faces
-    ])  # fmt: skip
+    _record(
+        [
+            _event(
+                actor,
+                Action.FACE_HIDE,
+                face_id=face.pk,
+                before={"status": _status(face), "open_reports": open_reports.get(face.pk, 0)},
+                after={"status": FaceStatus.HIDDEN.label, "open_reports": 0},
+            )
+            for face in faces
+        ]
+    )
     return len(faces)
 
 
@@ -134,13 +143,18 @@ def _set_featured(
         # Pinning a face nobody can see would pin nothing.
         faces = [face for face in faces if face.status == FaceStatus.VISIBLE]
     Face.objects.filter(pk__in=[face.pk for face in faces]).update(featured=featured)
-    _record([
-        _event(
-            actor, action, face_id=face.pk,
-            before={"featured": face.featured}, after={"featured": featured},
-        )
-        for face in faces
-    ])  # fmt: skip
+    _record(
+        [
+            _event(
+                actor,
+                action,
+                face_id=face.pk,
+                before={"featured": face.featured},
+                after={"featured": featured},
+            )
+            for face in faces
+        ]
+    )
     return len(faces)
 
 
@@ -163,17 +177,23 @@ def face_delete(*, face_ids: Iterable[int], actor: AbstractBaseUser) -> int:
     reports = _open_reports_by_face(ids)
     events = [
         _event(
-            actor, Action.FACE_DELETE, face_id=face.pk,
+            actor,
+            Action.FACE_DELETE,
+            face_id=face.pk,
             before={
-                "status": _status(face), "featured": face.featured,
-                "generator_id": face.generator_id, "seed": face.seed,
-                "temperature": face.temperature, "interesting": face.interesting_count,
-                "boring": face.boring_count, "open_reports": reports.get(face.pk, 0),
+                "status": _status(face),
+                "featured": face.featured,
+                "generator_id": face.generator_id,
+                "seed": face.seed,
+                "temperature": face.temperature,
+                "interesting": face.interesting_count,
+                "boring": face.boring_count,
+                "open_reports": reports.get(face.pk, 0),
             },
             after={"deleted": True},
         )
         for face in faces
-    ]  # fmt: skip
+    ]
     Face.objects.filter(pk__in=ids).delete()
     _record(events)
     return len(faces)
@@ -195,14 +215,18 @@ def report_dismiss(
     for face_id, reason in reports.values_list("face_id", "reason"):
         dismissed.setdefault(face_id, []).append(reason)
     count = reports.update(resolution=Report.Resolution.DISMISSED, resolved_at=timezone.now())
-    _record([
-        _event(
-            actor, Action.REPORT_DISMISS, face_id=face_id,
-            before={"open_reports": len(reasons), "reasons": reasons[:20]},
-            after={"dismissed": len(reasons)},
-        )
-        for face_id, reasons in sorted(dismissed.items())
-    ])  # fmt: skip
+    _record(
+        [
+            _event(
+                actor,
+                Action.REPORT_DISMISS,
+                face_id=face_id,
+                before={"open_reports": len(reasons), "reasons": reasons[:20]},
+                after={"dismissed": len(reasons)},
+            )
+            for face_id, reasons in sorted(dismissed.items())
+        ]
+    )
     return count
 
 
@@ -217,12 +241,17 @@ def voter_votes_void(*, voter: str, actor: AbstractBaseUser) -> int:
     locked = [face.pk for face in _lock_faces(face_ids)]
     count = Vote.objects.filter(voter=voter, voided=False, face_id__in=locked).update(voided=True)
     face_counters_refresh(face_ids=locked)
-    _record([
-        _event(
-            actor, Action.VOTER_VOTES_VOID, target=voter,
-            before={"active_votes": count}, after={"voided_votes": count, "faces": len(locked)},
-        )
-    ])  # fmt: skip
+    _record(
+        [
+            _event(
+                actor,
+                Action.VOTER_VOTES_VOID,
+                target=voter,
+                before={"active_votes": count},
+                after={"voided_votes": count, "faces": len(locked)},
+            )
+        ]
+    )
     return count
 
 
@@ -252,20 +281,28 @@ def voter_block(*, voter: str, actor: AbstractBaseUser, reason: str = "") -> Blo
 def ip_hash_block(*, ip_hash: str, actor: AbstractBaseUser, reason: str = "") -> Block:
     """Stop everyone behind an IP hash from voting and reporting (idempotent)."""
     return _block(
-        kind=Block.Kind.IP_HASH, value=ip_hash, reason=reason, actor=actor,
+        kind=Block.Kind.IP_HASH,
+        value=ip_hash,
+        reason=reason,
+        actor=actor,
         action=Action.IP_HASH_BLOCK,
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic
 def block_remove(*, block_ids: Iterable[int], actor: AbstractBaseUser) -> int:
     blocks = list(Block.objects.select_for_update().filter(pk__in=list(block_ids)))
     Block.objects.filter(pk__in=[block.pk for block in blocks]).delete()
-    _record([
-        _event(
-            actor, Action.BLOCK_REMOVE, target=block.value,
-            before={"kind": block.kind, "reason": block.reason}, after={"removed": True},
-        )
-        for block in blocks
-    ])  # fmt: skip
+    _record(
+        [
+            _event(
+                actor,
+                Action.BLOCK_REMOVE,
+                target=block.value,
+                before={"kind": block.kind, "reason": block.reason},
+                after={"removed": True},
+            )
+            for block in blocks
+        ]
+    )
     return len(blocks)

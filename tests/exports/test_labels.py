@@ -43,7 +43,9 @@ def _labels(rule, pairs):
     b = np.array([p[1] for p in pairs])
     wi = np.array([wilson_lower_bound(x, x + y) for x, y in pairs])
     wb = np.array([wilson_lower_bound(y, x + y) for x, y in pairs])
-    return label_values(label_rule_parse(rule), i, b, wi, wb).tolist()
+    return label_values(
+        label_rule_parse(rule), interesting=i, boring=b, wilson_interesting=wi, wilson_boring=wb
+    ).tolist()
 
 
 def test_majority_labels_the_larger_side_and_leaves_ties_out():

@@ -18,21 +18,49 @@ from facegallery.gallery.models import FaceStatus
 LICENSE = "cc-by-4.0"
 
 _FACE_FEATURES = [
-    ("id", "int64"), ("created", "timestamp[us, tz=UTC]"), ("generator", "string"),
-    ("seed", "int64"), ("temperature", "float64"), ("points", "int32"), ("strokes", "int32"),
-    ("drawing", "stroke3"), ("interesting", "int32"), ("boring", "int32"),
-    ("wilson", "float64"), ("label", "label"), ("split", "string"),
-]  # fmt: skip
+    ("id", "int64"),
+    ("created", "timestamp[us, tz=UTC]"),
+    ("generator", "string"),
+    ("seed", "int64"),
+    ("temperature", "float64"),
+    ("points", "int32"),
+    ("strokes", "int32"),
+    ("drawing", "stroke3"),
+    ("interesting", "int32"),
+    ("boring", "int32"),
+    ("wilson", "float64"),
+    ("label", "label"),
+    ("split", "string"),
+]
 _NDJSON_FEATURES = [
-    ("word", "string"), ("countrycode", "string"), ("timestamp", "string"), ("recognized", "bool"),
-    ("key_id", "string"), ("drawing", "quickdraw"), ("interesting", "int32"), ("boring", "int32"),
-    ("wilson", "float64"), ("label", "label"), ("split", "string"), ("generator", "string"),
-    ("seed", "int64"), ("temperature", "float64"),
-]  # fmt: skip
-_VOTE_FEATURES = [("face_id", "int64"), ("label", "string"), ("created", "string"),
-                  ("voter", "string")]  # fmt: skip
-_NPZ_FEATURES = [("drawing", "stroke3"), ("id", "int64"), ("interesting", "int32"),
-                 ("boring", "int32"), ("label", "label")]  # fmt: skip
+    ("word", "string"),
+    ("countrycode", "string"),
+    ("timestamp", "string"),
+    ("recognized", "bool"),
+    ("key_id", "string"),
+    ("drawing", "quickdraw"),
+    ("interesting", "int32"),
+    ("boring", "int32"),
+    ("wilson", "float64"),
+    ("label", "label"),
+    ("split", "string"),
+    ("generator", "string"),
+    ("seed", "int64"),
+    ("temperature", "float64"),
+]
+_VOTE_FEATURES = [
+    ("face_id", "int64"),
+    ("label", "string"),
+    ("created", "string"),
+    ("voter", "string"),
+]
+_NPZ_FEATURES = [
+    ("drawing", "stroke3"),
+    ("id", "int64"),
+    ("interesting", "int32"),
+    ("boring", "int32"),
+    ("label", "label"),
+]
 
 
 @dataclass
@@ -55,8 +83,13 @@ def _feature(name: str, kind: str, rule: LabelRule) -> dict:
 
 
 def _size_category(n: int) -> str:
-    for limit, text in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
-                        (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):  # fmt: skip
+    for limit, text in (
+        (1_000, "n<1K"),
+        (10_000, "1K<n<10K"),
+        (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"),
+        (10_000_000, "1M<n<10M"),
+    ):
         if n < limit:
             return text
     return "n>10M"
@@ -99,9 +132,11 @@ def card_front_matter(*, fmt: str, files: list[str], rule: LabelRule, stats: Exp
     features = {"votes": _VOTE_FEATURES, "ndjson": _NDJSON_FEATURES, "npz": _NPZ_FEATURES}.get(
         fmt, _FACE_FEATURES
     )
-    splits = [{"name": "votes", "num_examples": stats.rows}] if fmt == "votes" else [
-        {"name": name, "num_examples": count} for name, count in stats.splits.items()
-    ]  # fmt: skip
+    splits = (
+        [{"name": "votes", "num_examples": stats.rows}]
+        if fmt == "votes"
+        else [{"name": name, "num_examples": count} for name, count in stats.splits.items()]
+    )
     return {
         "license": LICENSE,
         "pretty_name": "Face Gallery: vote-labelled sketch-rnn faces",
@@ -201,40 +236,73 @@ def card_render(
         f"- `{name}` (sha256 `{sha}`, scale factor {scale:g} px)" for name, sha, scale in generators
     ]
     body = [
-        "---", *front, "---", CARD_MARKER, "",
-        "# Face Gallery: vote-labelled sketch-rnn faces", "",
+        "---",
+        *front,
+        "---",
+        CARD_MARKER,
+        "",
+        "# Face Gallery: vote-labelled sketch-rnn faces",
+        "",
         f"Faces drawn by a sketch-rnn decoder and labelled *interesting* or *boring* by visitors "
         f"of Face Gallery. Exported {exported_at.isoformat(timespec='seconds')} as `{fmt}`: "
-        + ", ".join(f"`{name}`" for name in files) + ".", "",
-        "## Loading", "", _LOADING[fmt], "",
-        "## Counts", "", *counts, "", *(["Labels:", "", *label_lines, ""] if label_lines else []),
-        "## Labels", "", _rule_text(rule), *([_LABELS_NPZ] if fmt == "npz" else []), "",
+        + ", ".join(f"`{name}`" for name in files)
+        + ".",
+        "",
+        "## Loading",
+        "",
+        _LOADING[fmt],
+        "",
+        "## Counts",
+        "",
+        *counts,
+        "",
+        *(["Labels:", "", *label_lines, ""] if label_lines else []),
+        "## Labels",
+        "",
+        _rule_text(rule),
+        *([_LABELS_NPZ] if fmt == "npz" else []),
+        "",
         "Vote counts exclude votes voided by moderators. `wilson` is the 95% Wilson lower "
-        "bound of the interesting share.", "",
-        "## Splits", "",
+        "bound of the interesting share.",
+        "",
+        "## Splits",
+        "",
         f"Deterministic, {ratio[0]}/{ratio[1]}/{ratio[2]} (train/valid/test), from a hash of "
         "the face id, so a later export of a grown dataset keeps every earlier face in its "
-        "split:", "",
+        "split:",
+        "",
         "```python",
         'bucket = int.from_bytes(hashlib.sha256(str(face_id).encode("ascii")).digest()[:8], "big") % 100',  # noqa: E501
         f'split = "train" if bucket < {ratio[0]} else "valid" if bucket < {ratio[0] + ratio[1]} else "test"',  # noqa: E501
-        "```", "",
-        "## Drawings", "",
+        "```",
+        "",
+        "## Drawings",
+        "",
         "Stroke-3 (`[dx, dy, p]`, p = 1 on the last point of a stroke), int16, in Quick, Draw! "
         "pixels (y down); the first delta is from the origin. sketch-rnn loaders normalise by "
         "the standard deviation of dx and dy over the training set, as Magenta's DataLoader "
         "does. The ndjson `drawing` is in the simplified dataset's coordinates (moved to the "
-        "top-left corner, scaled so the longer side spans 0 to 255).", "",
-        "## Selection", "", *_filters_text(filters), "",
-        "## Provenance and license", "",
-        "Generated by these sketch-rnn models:", "", *models, "",
+        "top-left corner, scaled so the longer side spans 0 to 255).",
+        "",
+        "## Selection",
+        "",
+        *_filters_text(filters),
+        "",
+        "## Provenance and license",
+        "",
+        "Generated by these sketch-rnn models:",
+        "",
+        *models,
+        "",
         "The face model's weights are Magenta's pretrained sketch-rnn `face` model (Apache "
         "License 2.0), trained on the Quick, Draw! dataset (Google, CC BY 4.0). As the "
         "project's choice, this export is released under **CC BY 4.0**, the license of the "
         "data the model learned from; credit Face Gallery, Magenta (sketch-rnn) and the "
-        "Quick, Draw! dataset.", "",
+        "Quick, Draw! dataset.",
+        "",
         "Voters are pseudonymous: `voter` is a salted HMAC-SHA256 of the site's voter id, "
         "stable across exports and not reversible. No raw voter ids or IP hashes are "
-        "exported.", "",
-    ]  # fmt: skip
+        "exported.",
+        "",
+    ]
     return "\n".join(body)

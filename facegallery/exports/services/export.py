@@ -81,11 +81,16 @@ def export_dataset(
             files, stats = _write_faces(spec, output, id_bound, total, progress)
         output.path(CARD_NAME).write_text(
             card_render(
-                fmt=spec.format, files=files, filters=spec.filters, ratio=spec.ratio,
-                stats=stats, generators=_generators(spec), exported_at=timezone.now(),
+                fmt=spec.format,
+                files=files,
+                filters=spec.filters,
+                ratio=spec.ratio,
+                stats=stats,
+                generators=_generators(spec),
+                exported_at=timezone.now(),
             ),
             encoding="utf-8",
-        )  # fmt: skip
+        )
         output.commit([*files, CARD_NAME])
     logger.info("exported %s rows as %s to %s", stats.rows, spec.format, out)
     return ExportResult(out=Path(out), files=[*files, CARD_NAME], stats=stats)
@@ -105,9 +110,12 @@ def _write_faces(spec, output, id_bound, total, progress) -> tuple[list[str], Ex
     try:
         for chunk in selectors.export_face_chunks(spec.filters, id_bound=id_bound):
             labels = label_values(
-                rule, chunk.interesting, chunk.boring, chunk.wilson_interesting,
-                chunk.wilson_boring,
-            )  # fmt: skip
+                rule,
+                interesting=chunk.interesting,
+                boring=chunk.boring,
+                wilson_interesting=chunk.wilson_interesting,
+                wilson_boring=chunk.wilson_boring,
+            )
             splits = split_codes(chunk.ids.tolist(), spec.ratio)
             writer.write(chunk, labels, splits)
             _count(stats, labels, splits, soft=rule.is_soft)

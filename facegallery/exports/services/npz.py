@@ -77,7 +77,7 @@ def _object_array_head(count: int) -> bytes:
         + b"(K\x01" + _int(count) + b"\x85" + _fragment(np.dtype(object)) + b"\x89"
         + _fragment(np.dtype("<i2")) + b"q\x03" + b"0"  # memoise int16's dtype, pop it
         + b"]"
-    )  # fmt: skip
+    )  # fmt: skip: grouped by pickle opcode, one value a line would hide the layout
 
 
 def _element(points: bytes) -> bytes:
@@ -179,8 +179,10 @@ class NpzWriter:
 
     def _write_columns(self, archive: zipfile.ZipFile, split: str) -> None:
         n = self.counts[split]
-        for name, dtype in (*((k, v) for k, v in _FIELDS.items() if k != "points"),
-                            ("label", self.label_dtype)):  # fmt: skip
+        for name, dtype in (
+            *((k, v) for k, v in _FIELDS.items() if k != "points"),
+            ("label", self.label_dtype),
+        ):
             with archive.open(f"{split}_{name}.npy", "w", force_zip64=True) as out:
                 _npy_header(out, dtype, (n,))
                 _copy(self._spool_path(split, name), out)

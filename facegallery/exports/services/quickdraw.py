@@ -50,15 +50,28 @@ class QuickDrawWriter:
         lines = join(
             '{"word":"face","countrycode":"","timestamp":"',
             pc.strftime(created, format=TIMESTAMP_FORMAT),
-            '","recognized":true,"key_id":"', text(chunk.ids),
-            '","drawing":', quickdraw_json(chunk.points, chunk.offsets),
-            ',"interesting":', text(chunk.interesting), ',"boring":', text(chunk.boring),
-            ',"wilson":', text(chunk.wilson_interesting),
-            ',"label":', _labels_json(labels, self.soft),
-            ',"split":"', pa.array(np.array(SPLITS, dtype=object)[splits], type=pa.string()),
-            '","generator":', pa.array(names, type=pa.string()),
-            ',"seed":', text(chunk.seeds), ',"temperature":', text(chunk.temperatures), "}\n",
-        )  # fmt: skip
+            '","recognized":true,"key_id":"',
+            text(chunk.ids),
+            '","drawing":',
+            quickdraw_json(chunk.points, chunk.offsets),
+            ',"interesting":',
+            text(chunk.interesting),
+            ',"boring":',
+            text(chunk.boring),
+            ',"wilson":',
+            text(chunk.wilson_interesting),
+            ',"label":',
+            _labels_json(labels, self.soft),
+            ',"split":"',
+            pa.array(np.array(SPLITS, dtype=object)[splits], type=pa.string()),
+            '","generator":',
+            pa.array(names, type=pa.string()),
+            ',"seed":',
+            text(chunk.seeds),
+            ',"temperature":',
+            text(chunk.temperatures),
+            "}\n",
+        )
         for piece in lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]:
             _write_strings(self.out, piece)
 

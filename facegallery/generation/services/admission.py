@@ -103,7 +103,13 @@ def admission_decide(
         )
         return [ADMIT_ALL] * len(drawings)
     try:
-        scores, threshold = _score(entry, drawings, stored, temperature, config.keep_share)
+        scores, threshold = _score(
+            entry,
+            drawings=drawings,
+            stored=stored,
+            temperature=temperature,
+            keep_share=config.keep_share,
+        )
     except Exception:
         # Whatever breaks in scoring (a decoder that cannot be loaded, a bad drawing), the
         # batch is still shown: an unfiltered gallery beats an empty one.
@@ -127,7 +133,7 @@ def admission_decide(
 
 
 def _score(
-    entry, drawings, stored, temperature: float, keep_share: float
+    entry, *, drawings, stored, temperature: float, keep_share: float
 ) -> tuple[np.ndarray, float]:
     from facegallery.core import decoders
     from facegallery.gallery.services.faces import stored_strokes

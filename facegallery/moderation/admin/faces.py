@@ -98,14 +98,30 @@ class FaceAdmin(admin.ModelAdmin):
     table (EstimatedCountPaginator), sorting only on columns that have an index."""
 
     list_display = [
-        "thumbnail", "id", "status", "featured", "score_display", "interesting_count",
-        "boring_count", "wilson", "open_reports_display", "generator", "explored", "created_at",
-    ]  # fmt: skip
+        "thumbnail",
+        "id",
+        "status",
+        "featured",
+        "score_display",
+        "interesting_count",
+        "boring_count",
+        "wilson",
+        "open_reports_display",
+        "generator",
+        "explored",
+        "created_at",
+    ]
     list_display_links = ["thumbnail", "id"]
     list_filter = [
-        "status", ReportedFilter, ScoreRangeFilter, VoteCountFilter,
-        ("created", DateFieldListFilter), "generator", "explored", "featured",
-    ]  # fmt: skip
+        "status",
+        ReportedFilter,
+        ScoreRangeFilter,
+        VoteCountFilter,
+        ("created", DateFieldListFilter),
+        "generator",
+        "explored",
+        "featured",
+    ]
     list_select_related = ["generator"]
     list_per_page = 50
     # id grows with time, so "created" sorts by id (the primary key index). Other columns
@@ -120,17 +136,33 @@ class FaceAdmin(admin.ModelAdmin):
     change_form_template = "moderation/face_change_form.html"
     fieldsets = [
         (None, {"fields": ["drawing", "status", "featured", "open_reports_display"]}),
-        ("Votes", {"fields": [
-            ("interesting_count", "boring_count"), ("wilson_interesting", "wilson_boring"),
-            "controversy", "votes_section",
-        ]}),
+        (
+            "Votes",
+            {
+                "fields": [
+                    ("interesting_count", "boring_count"),
+                    ("wilson_interesting", "wilson_boring"),
+                    "controversy",
+                    "votes_section",
+                ]
+            },
+        ),
         ("Reports", {"fields": ["reports_section"]}),
         ("Moderation history", {"fields": ["history_section"]}),
-        ("Generation", {"fields": [
-            "generator", ("seed", "temperature"), ("score", "scorer_version"),
-            ("explored", "admission_probability"), ("num_points", "num_strokes"), "created",
-        ]}),
-    ]  # fmt: skip
+        (
+            "Generation",
+            {
+                "fields": [
+                    "generator",
+                    ("seed", "temperature"),
+                    ("score", "scorer_version"),
+                    ("explored", "admission_probability"),
+                    ("num_points", "num_strokes"),
+                    "created",
+                ]
+            },
+        ),
+    ]
 
     def get_changelist(self, request, **kwargs):
         return FaceChangeList
@@ -200,9 +232,10 @@ class FaceAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "show_save": False, "show_save_and_continue": False,
+            "show_save": False,
+            "show_save_and_continue": False,
             "show_save_and_add_another": False,
-        }  # fmt: skip
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):

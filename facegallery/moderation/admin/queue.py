@@ -28,8 +28,14 @@ class ReportedFaceAdmin(admin.ModelAdmin):
     CSRF token) and post it to the face's moderate URL instead (formaction)."""
 
     list_display = [
-        "thumbnail", "face", "status", "open_reports", "reasons", "first_reported", "moderate",
-    ]  # fmt: skip
+        "thumbnail",
+        "face",
+        "status",
+        "open_reports",
+        "reasons",
+        "first_reported",
+        "moderate",
+    ]
     list_display_links = None
     list_per_page = 25
     sortable_by = ["open_reports", "first_reported"]

@@ -26,13 +26,14 @@ from facegallery.scoring.services.labels import labels_build
 from generator.scorer import (
     ScorerConfig,
     ScorerLoadError,
+    ScorerNet,
     artifact_bytes,
     load_scorer,
     predict,
     score_quantiles,
     train_scorer,
 )
-from generator.scorer_metrics import evaluate
+from generator.scorer_metrics import Metrics, evaluate
 
 logger = logging.getLogger(__name__)
 
@@ -157,17 +158,39 @@ def _retrain(seed: int) -> RetrainResult:
         incumbent_pinned=bool(active and active.pinned),
     )
     version = _store(
-        net, config, metrics, labels, train, held, votes_seen, active, incumbent_auc, promote,
-        reason, time.perf_counter() - started,
-    )  # fmt: skip
-    logger.info("scorer v%s: AUC %.3f, %s (%s)", version, metrics.auc, "promoted" if promote
-                else "kept inactive", reason)  # fmt: skip
+        net=net,
+        config=config,
+        metrics=metrics,
+        training_faces=len(train),
+        holdout_faces=len(held),
+        votes_seen=votes_seen,
+        incumbent=active,
+        incumbent_auc=incumbent_auc,
+        promote=promote,
+        reason=reason,
+        seconds=time.perf_counter() - started,
+    )
+    outcome = "promoted" if promote else "kept inactive"
+    logger.info("scorer v%s: AUC %.3f, %s (%s)", version, metrics.auc, outcome, reason)
     return RetrainResult(version, promote, reason, metrics.auc, incumbent_auc)
 
 
 @transaction.atomic
-def _store(net, config, metrics, labels, train, held, votes_seen, active, incumbent_auc,
-           promote, reason, seconds) -> int:  # fmt: skip
+def _store(
+    *,
+    net: ScorerNet,
+    config: ScorerConfig,
+    metrics: Metrics,
+    training_faces: int,
+    holdout_faces: int,
+    votes_seen: int,
+    incumbent: ScorerVersion | None,
+    incumbent_auc: float | None,
+    promote: bool,
+    reason: str,
+    seconds: float,
+) -> int:
+    """Store the trained version (and make it the active one when `promote`)."""
     version = (ScorerVersion.objects.aggregate(v=Max("version"))["v"] or 0) + 1
     if promote:
         ScorerVersion.objects.filter(is_active=True).update(is_active=False, pinned=False)
@@ -180,10 +203,10 @@ def _store(net, config, metrics, labels, train, held, votes_seen, active, incumb
         auc=None if math.isnan(metrics.auc) else metrics.auc,
         log_loss=metrics.log_loss,
         calibration_error=metrics.calibration_error,
-        incumbent_version=active.version if active else None,
+        incumbent_version=incumbent.version if incumbent else None,
         incumbent_auc=incumbent_auc,
-        training_faces=len(train),
-        holdout_faces=len(held),
+        training_faces=training_faces,
+        holdout_faces=holdout_faces,
         votes_seen=votes_seen,
         seconds=seconds,
         promoted=promote,

@@ -28,9 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--until", help="created before (a date: up to its end)")
         parser.add_argument("--generator", help="generator model name, e.g. face")
         parser.add_argument(
-            "--status", nargs="+", metavar="STATUS",
+            "--status",
+            nargs="+",
+            metavar="STATUS",
             help=f"{', '.join(STATUS_NAMES)} (default: {' '.join(DEFAULT_STATUS_NAMES)})",
-        )  # fmt: skip
+        )
         parser.add_argument(
             "--label-rule", default="majority", help="majority (default), wilson[:T] or soft"
         )
@@ -41,11 +43,15 @@ class Command(BaseCommand):
     def handle(self, *args, out: Path, **options):
         try:
             spec = export_spec_from_options(
-                format=options["format"], min_votes=options["min_votes"],
-                since=options["since"], until=options["until"], generator=options["generator"],
-                status=options["status"], label_rule=options["label_rule"],
+                format=options["format"],
+                min_votes=options["min_votes"],
+                since=options["since"],
+                until=options["until"],
+                generator=options["generator"],
+                status=options["status"],
+                label_rule=options["label_rule"],
                 split=options["split"],
-            )  # fmt: skip
+            )
             unit = "vote" if spec.format == "votes" else "face"
             with tqdm(unit=unit, desc=f"exporting {spec.format}") as bar:
 

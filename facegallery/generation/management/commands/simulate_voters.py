@@ -47,8 +47,17 @@ class Command(BaseCommand):
         parser.add_argument("--visitors", type=int, default=40)
         parser.add_argument("--seed", type=int, default=0)
 
-    def handle(self, *args, votes: int, taste: str, round_votes: int, noise: float,
-               visitors: int, seed: int, **options) -> None:  # fmt: skip
+    def handle(
+        self,
+        *args,
+        votes: int,
+        taste: str,
+        round_votes: int,
+        noise: float,
+        visitors: int,
+        seed: int,
+        **options,
+    ) -> None:
         if taste not in TASTES:
             raise CommandError(f"unknown taste {taste!r}; choose from {', '.join(sorted(TASTES))}")
         if votes < 1 or round_votes < 1 or not 0 <= noise < 0.5 or visitors < 1:
@@ -76,7 +85,14 @@ class Command(BaseCommand):
             round_no += 1
             target = min(round_votes, votes - cast)
             first_id = self._draw_until_pool(target)
-            cast += self._vote_round(taste, target, noise, visitors, rng, progress)
+            cast += self._vote_round(
+                taste=taste,
+                target=target,
+                noise=noise,
+                visitors=visitors,
+                rng=rng,
+                progress=progress,
+            )
             result = scorer_retrain(force=True, seed=seed)
             auc = "" if result.auc is None else f"{result.auc:.3f}"
             lines.append(f"{round_no:>5} {cast:>6} {self._shares(taste, first_id)} {auc:>8}")
@@ -115,15 +131,24 @@ class Command(BaseCommand):
             faces_generate_now(count=256, batch_size=64)
         return first_id
 
-    def _vote_round(self, taste, target, noise, visitors, rng, progress) -> int:
+    def _vote_round(
+        self,
+        *,
+        taste: str,
+        target: int,
+        noise: float,
+        visitors: int,
+        rng: random.Random,
+        progress: tqdm,
+    ) -> int:
         cast = 0
         for _ in range(target):
             voter = f"sim:{rng.randrange(visitors)}"
             face = face_get_next_for_voting(voter=voter)
             if face is None:
                 break
-            likes = bool(_taste_of_faces(taste, [{"strokes": face.strokes,
-                "generator__scale_factor": face.generator.scale_factor}])[0])  # fmt: skip
+            row = {"strokes": face.strokes, "generator__scale_factor": face.generator.scale_factor}
+            likes = bool(_taste_of_faces(taste, [row])[0])
             if rng.random() < noise:
                 likes = not likes
             vote_cast(
