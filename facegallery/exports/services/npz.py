@@ -69,6 +69,7 @@ _ELEMENT_TAIL = b"tb"
 
 
 def _object_array_head(count: int) -> bytes:
+    # Grouped by pickle opcode (hence fmt: skip): one value a line would hide the layout.
     return (
         b"\x80\x03"
         + _global(_RECONSTRUCT) + b"q\x00"
@@ -77,7 +78,7 @@ def _object_array_head(count: int) -> bytes:
         + b"(K\x01" + _int(count) + b"\x85" + _fragment(np.dtype(object)) + b"\x89"
         + _fragment(np.dtype("<i2")) + b"q\x03" + b"0"  # memoise int16's dtype, pop it
         + b"]"
-    )  # fmt: skip: grouped by pickle opcode, one value a line would hide the layout
+    )  # fmt: skip
 
 
 def _element(points: bytes) -> bytes:
