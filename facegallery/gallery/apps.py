@@ -1,4 +1,5 @@
-"""The gallery app: faces, votes and their generation."""
+"""The gallery app: faces and the rows that describe their generation (the data layer every
+other app builds on; no views here: the public pages live in facegallery.pages)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Faces and their generation.
+"""Faces, the weights they were drawn with, and the generation settings and batches.
 
 Storage budget: ≤ 1 KB a face on disk with indexes (README, "Storage"). Strokes are integer
 stroke-3 packed as varints (generator.packing: about 2.5 bytes a point, 6 as int16), enums

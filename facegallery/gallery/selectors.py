@@ -1,4 +1,4 @@
-"""Reads for the gallery and generation.
+"""Reads of faces: gallery listings, a visible face, the unvoted pool.
 
 Gallery listings use keyset (cursor) pagination: a page continues strictly after the
 (sort value, id) of the last face of the previous page, with a row comparison that the

@@ -1,5 +1,8 @@
-"""Celery tasks: interfaces like views. They take ids, call one service, and retry on
-transient database errors (a PostgreSQL restart); anything else fails loudly."""
+"""Celery tasks of generation: interfaces like views. They take ids, call one service, and
+retry on transient database errors (a PostgreSQL restart); anything else fails loudly.
+
+Their registered names still say "gallery." (where they lived first): a task already queued
+under that name keeps working across a deploy, and beat's schedule names them so."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Moderation in the Django admin: roles, queue, audit."""
+"""Moderation in the Django admin: every model admin of faces and votes, roles, the report
+queue, the audit log."""
 
 from __future__ import annotations
 

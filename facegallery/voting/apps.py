@@ -1,4 +1,4 @@
-"""Votes and reports from visitors."""
+"""Votes, reports and blocks: who may vote, how a vote is counted, how fast."""
 
 from __future__ import annotations
 

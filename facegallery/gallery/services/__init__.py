@@ -1,1 +1,1 @@
-"""Writes. One module per subdomain; import from the module (services.generation, ...)."""
+"""Writes of faces. One module per subdomain; import from the module (services.faces)."""

@@ -1,4 +1,4 @@
-"""Admin registrations: generation settings and the moderators' face list and page."""
+"""Faces in the admin (the moderators' list and page), generation settings and batches."""
 
 from __future__ import annotations
 
