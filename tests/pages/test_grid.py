@@ -11,7 +11,7 @@ from django.test import Client
 
 from facegallery.gallery.models import Face
 from facegallery.pages import grid
-from tests.gallery.views.test_gallery import tile_ids
+from tests.pages.test_gallery import tile_ids
 from tests.voting.faces import make_faces
 
 pytestmark = pytest.mark.django_db
