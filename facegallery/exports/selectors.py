@@ -18,9 +18,9 @@ from django.db.models import F, Max, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from facegallery.exports.labels import LabelRule
-from facegallery.exports.strokes import stroke3_unpack_many
 from facegallery.gallery.models import Face, FaceStatus, GeneratorModel
 from facegallery.voting.models import Vote
+from generator.packing_batch import unpack_many_flat
 
 CHUNK_SIZE = 5000
 
@@ -133,7 +133,7 @@ def export_face_chunks(
             return
         last = rows[-1][0]
         cols = list(zip(*rows, strict=True))
-        points, offsets = stroke3_unpack_many(cols[7])
+        points, offsets = unpack_many_flat(cols[7])
         yield FaceChunk(
             ids=np.array(cols[0], dtype=np.int64),
             created_us=np.array(cols[1], dtype=np.int64),
