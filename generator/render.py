@@ -28,6 +28,9 @@ _SEPARATOR: Color = (221, 221, 221)
 _LABEL_COLOR: Color = (110, 110, 110)
 
 
+SMALLEST_PICTURE_PX = 48  # non-scaling strokes: caps fit in pictures down to this size
+
+
 def render_svg(
     strokes3: np.ndarray,
     *,
@@ -36,32 +39,63 @@ def render_svg(
     padding: float = 4.0,
     color: str = "#222",
     size: int | None = None,
+    non_scaling_stroke: bool = False,
 ) -> str:
     """A compact standalone SVG document of the drawing, in pixel units.
 
-    The viewBox is the bounds of the points grown by ``padding + stroke_width / 2`` on each
-    side, so round caps never clip. One ``<path>`` a stroke; style is set once on the root.
-    ``size`` sets square width/height attributes (the drawing is centred by the default
-    ``preserveAspectRatio``); without it the SVG has only a viewBox and scales to its box.
-    An empty drawing gives a valid SVG with no paths.
+    One ``<path>`` a stroke; style is set once on the root. ``size`` sets square width/height
+    attributes (the drawing is centred by the default ``preserveAspectRatio``); without it
+    the SVG has only a viewBox and scales to its box. An empty drawing gives a valid SVG with
+    no paths.
+
+    ``stroke_width`` is in drawing units, and the viewBox is the bounds of the points grown by
+    ``padding + stroke_width / 2``, so round caps never clip. With ``non_scaling_stroke`` it
+    is in screen pixels whatever size the picture is shown at (``vector-effect``), so a 56 px
+    thumbnail and a full page read alike; the viewBox then grows by half a stroke at
+    :data:`SMALLEST_PICTURE_PX` instead.
     """
     pixels = to_pixels(strokes3, scale_factor)
+    if not non_scaling_stroke:
+        grow = padding + stroke_width / 2
+    elif 0 < stroke_width < SMALLEST_PICTURE_PX:
+        min_x, min_y, max_x, max_y = bounds(pixels)
+        extent = max(max_x - min_x, max_y - min_y)
+        # Half a stroke fits in the margin of a picture S = SMALLEST_PICTURE_PX across:
+        # grow * S / (extent + 2 * grow) >= stroke_width / 2, with padding on top.
+        grow = padding + stroke_width / 2 * extent / (SMALLEST_PICTURE_PX - stroke_width)
+    else:
+        raise ValueError(
+            f"a non-scaling stroke_width must be within (0, {SMALLEST_PICTURE_PX}) px,"
+            f" got {stroke_width}"
+        )
+    sized = f' width="{size}" height="{size}"' if size is not None else ""
+    effect = ' vector-effect="non-scaling-stroke"' if non_scaling_stroke else ""
+    # vector-effect is not inherited, so each path carries it.
+    paths = "".join(f'<path{effect} d="{d}"/>' for d in svg_stroke_paths(pixels))
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{svg_view_box(pixels, grow)}"{sized}'
+        f' fill="none" stroke="{html.escape(color, quote=True)}"'
+        f' stroke-width="{format_number(stroke_width)}" stroke-linecap="round"'
+        f' stroke-linejoin="round">{paths}</svg>'
+    )
+
+
+def svg_view_box(pixels: np.ndarray, grow: float) -> str:
+    """The viewBox of stroke-3 ``pixels``: their bounds grown by ``grow`` on each side."""
     min_x, min_y, max_x, max_y = bounds(pixels)
-    grow = padding + stroke_width / 2
     # A zero-sized viewBox disables rendering, so keep at least one unit each way.
     width = max(max_x - min_x + 2 * grow, 1.0)
     height = max(max_y - min_y + 2 * grow, 1.0)
-    view_box = " ".join(format_number(v) for v in (min_x - grow, min_y - grow, width, height))
-    sized = f' width="{size}" height="{size}"' if size is not None else ""
-    # A lone moveto paints nothing; a zero-length lineto with round caps paints a dot.
-    paths = "".join(
-        f'<path d="{d if "l" in d else d + "l0 0"}"/>' for d in stroke3_to_svg_path(pixels)
-    )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{view_box}"{sized} fill="none"'
-        f' stroke="{html.escape(color, quote=True)}" stroke-width="{format_number(stroke_width)}"'
-        f' stroke-linecap="round" stroke-linejoin="round">{paths}</svg>'
-    )
+    return " ".join(format_number(v) for v in (min_x - grow, min_y - grow, width, height))
+
+
+def svg_stroke_paths(pixels: np.ndarray) -> list[str]:
+    """Path data of each stroke of stroke-3 ``pixels``, in drawing order.
+
+    A lone moveto paints nothing, so a single-point stroke gets a zero-length lineto: with
+    round caps it paints a dot.
+    """
+    return [d if "l" in d else d + "l0 0" for d in stroke3_to_svg_path(pixels)]
 
 
 def _fit(polylines: list[np.ndarray], canvas: float, margin: float) -> tuple[float, np.ndarray]:

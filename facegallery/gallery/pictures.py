@@ -1,27 +1,37 @@
-"""SVG pictures of faces for the pages and the API (stroke-3 bytes → markup).
+"""SVG pictures of faces for the pages, the API and the admin (stroke-3 bytes → markup).
 
-A face's strokes never change, so its thumbnail markup is memoised per process by face
-id: the gallery renders 24 of them a page and most requests hit the memo.
+Every still picture of a face comes from :func:`face_svg`, at any size: a 56 px admin row, a
+200 px gallery tile, the downloaded file. Its strokes are :data:`FACE_STROKE_PX` screen
+pixels wide whatever the size (non-scaling strokes), so a thumbnail reads like the full
+picture, neither hairline nor blot. The live drawing (:func:`face_animation`) is the one
+exception: templates/gallery/_drawing.html draws it in drawing units.
+
+A face's strokes never change, so the markup is memoised per process: the gallery renders
+24 faces a page and most requests hit the memo.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
-from generator.render import render_svg
-from generator.strokes import bounds, format_number, stroke3_from_bytes, stroke3_to_polylines
+from generator.render import render_svg, svg_stroke_paths, svg_view_box
+from generator.strokes import stroke3_from_bytes, stroke3_to_polylines
 
-THUMBNAIL_STROKE = 3.0  # Quick, Draw! pixels; drawings are ~256 px wide, tiles ~200 px
-DRAW_SPEED = 450.0  # px/s of pen travel in the live drawing: about 2-4 s a face
-PEN_LIFT = 0.08  # s between strokes, so separate strokes read as separate gestures
-_MEMO_SIZE = 20_000  # ~2 KB each: ~40 MB a worker at most
-
-_memo: dict[int, str] = {}
-_memo_lock = threading.Lock()
+FACE_STROKE_PX = 2.0  # screen pixels, at every size a still picture is shown
+LIVE_STROKE = 3.0  # drawing units: stroke-width of the live drawing (gallery/_drawing.html)
+PADDING = 4.0  # drawing units around the strokes, for the pictures and the live drawing
+# The live drawing's pen moves DRAW_SPEED times the drawing's own size a second. Faces are
+# 500-1,100 px across, and their pen travels 3.7-6 times that (4.8 median, 5 strokes): about
+# 1.5 s a face, whatever its size, so a visitor judges a finished face, not half of one.
+DRAW_SPEED = 3.6  # drawing sizes (the larger side of the bounds) a second
+PEN_LIFT = 0.04  # s between strokes, so separate strokes read as separate gestures
+MIN_STROKE_SECONDS = 0.03  # a dot (a one-point stroke) still takes its turn
+MAX_DRAW_SECONDS = 2.0  # the rare long scribble is sped up to end by then
+_MEMO_SIZE = 20_000  # ~2 KB each: ~50 MB a worker at most
 
 
 def face_strokes3(face) -> np.ndarray:
@@ -29,18 +39,27 @@ def face_strokes3(face) -> np.ndarray:
     return stroke3_from_bytes(bytes(face.strokes))
 
 
-def face_svg(face, *, color: str = "currentColor") -> str:
-    """A standalone SVG of the face that scales to its box (memoised for currentColor)."""
-    if color != "currentColor":
-        return render_svg(face_strokes3(face), stroke_width=THUMBNAIL_STROKE, color=color)
-    svg = _memo.get(face.pk)
-    if svg is None:
-        svg = render_svg(face_strokes3(face), stroke_width=THUMBNAIL_STROKE, color=color)
-        with _memo_lock:
-            if len(_memo) >= _MEMO_SIZE:
-                _memo.clear()  # cheap and rare; a full LRU is not worth its bookkeeping here
-            _memo[face.pk] = svg
-    return svg
+def face_svg(face, *, color: str = "currentColor", size: int | None = None) -> str:
+    """A standalone SVG of the face: ``size`` px square, or scaling to its box without it.
+
+    Raises :class:`generator.packing.CorruptStrokes` (a ValueError) when the stored strokes
+    do not decode.
+    """
+    return _svg(bytes(face.strokes), color, size)
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def _svg(strokes: bytes, color: str, size: int | None) -> str:
+    # Keyed by the bytes rather than the face's id, so the memo stays right even for an id
+    # that is used again (a restored backup, a test database).
+    return render_svg(
+        stroke3_from_bytes(strokes),
+        stroke_width=FACE_STROKE_PX,
+        padding=PADDING,
+        color=color,
+        size=size,
+        non_scaling_stroke=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -60,21 +79,39 @@ class AnimatedDrawing:
 def face_animation(face) -> AnimatedDrawing:
     """Per-stroke path data with start times and durations for the live drawing.
 
-    Durations follow each stroke's pen travel, so the face is drawn at a steady pen speed,
-    stroke by stroke, in the order the model drew it.
+    The face is drawn stroke by stroke, in the order the model drew it, at a steady pen speed
+    relative to its own size (:func:`stroke_timings`).
     """
     strokes3 = face_strokes3(face)
-    min_x, min_y, max_x, max_y = bounds(strokes3)
-    grow = 4.0 + THUMBNAIL_STROKE / 2
-    width, height = max(max_x - min_x + 2 * grow, 1.0), max(max_y - min_y + 2 * grow, 1.0)
-    view_box = " ".join(format_number(v) for v in (min_x - grow, min_y - grow, width, height))
-    strokes, clock = [], 0.0
-    for line in stroke3_to_polylines(strokes3):
-        length = float(np.linalg.norm(np.diff(line, axis=0), axis=1).sum()) if len(line) > 1 else 0
-        duration = max(length / DRAW_SPEED, 0.05)
-        d = "M" + " ".join(format_number(v) for v in line[0].tolist())
-        offsets = np.diff(line, axis=0).ravel().tolist()
-        d += "l" + " ".join(format_number(v) for v in offsets) if offsets else "l0 0"
-        strokes.append(AnimatedStroke(d, f"{clock:.2f}", f"{duration:.2f}"))
+    view_box = svg_view_box(strokes3, PADDING + LIVE_STROKE / 2)  # round caps never clip
+    paths = svg_stroke_paths(strokes3)
+    timings = stroke_timings(stroke3_to_polylines(strokes3))
+    strokes = [
+        AnimatedStroke(d, f"{start:.2f}", f"{duration:.2f}")
+        for d, (start, duration) in zip(paths, timings, strict=True)
+    ]
+    end = timings[-1][0] + timings[-1][1] if timings else 0.0
+    return AnimatedDrawing(view_box, strokes, math.ceil(end * 10) / 10)
+
+
+def stroke_timings(polylines: list[np.ndarray]) -> list[tuple[float, float]]:
+    """(start, duration) in seconds of each stroke (an (n, 2) polyline) of the live drawing.
+
+    The pen travels :data:`DRAW_SPEED` times the drawing's size a second, the size being the
+    larger side of the bounds of all its points, so the units do not matter and a face
+    takes about 1.5 s however large it is; strokes are :data:`PEN_LIFT` apart. A drawing
+    that would take longer than :data:`MAX_DRAW_SECONDS` is sped up to end then.
+    """
+    if not polylines:
+        return []
+    points = np.concatenate(polylines)
+    size = float((points.max(axis=0) - points.min(axis=0)).max()) or 1.0  # 0: dots only
+    lengths = [float(np.linalg.norm(np.diff(line, axis=0), axis=1).sum()) for line in polylines]
+    durations = [max(length / (DRAW_SPEED * size), MIN_STROKE_SECONDS) for length in lengths]
+    total = sum(durations) + PEN_LIFT * (len(durations) - 1)
+    squeeze = min(1.0, MAX_DRAW_SECONDS / total)
+    timings, clock = [], 0.0
+    for duration in durations:
+        timings.append((clock * squeeze, duration * squeeze))
         clock += duration + PEN_LIFT
-    return AnimatedDrawing(view_box, strokes, math.ceil(clock * 10) / 10)
+    return timings

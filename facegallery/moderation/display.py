@@ -4,41 +4,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
-from generator.render import render_svg
-from generator.strokes import stroke3_from_bytes
+from facegallery.gallery import pictures
+from generator.packing import CorruptStrokes
 
 THUMBNAIL_SIZE = 56  # px: a list row stays one line high
 DRAWING_SIZE = 320
-# In drawing units (Quick, Draw! pixels, ~256-700 across): ~1 px once shrunk to a thumbnail.
-THUMBNAIL_STROKE = 10.0
-DRAWING_STROKE = 3.0
-
-
-@lru_cache(maxsize=4096)
-def _svg(strokes: bytes, size: int, stroke_width: float) -> str:
-    # Keyed by the bytes themselves: a face's strokes never change, and the cache stays
-    # right even for a re-used id. 4096 entries of ~1 KB: a few MB a process.
-    return render_svg(stroke3_from_bytes(strokes), stroke_width=stroke_width, size=size)
 
 
 def face_svg(face, *, size: int = THUMBNAIL_SIZE) -> SafeString:
-    """The face as inline SVG. render_svg emits numbers and an escaped colour only."""
-    stroke = THUMBNAIL_STROKE if size <= 2 * THUMBNAIL_SIZE else DRAWING_STROKE
+    """The face as inline SVG, ``size`` px square: the picture the pages show
+    (gallery.pictures), or a warning sign when its stored strokes are corrupt."""
     try:
-        svg = _svg(bytes(face.strokes), size, stroke)
-    except ValueError:
-        return format_html('<span title="the stored strokes are corrupt">⚠</span>')
+        svg = pictures.face_svg(face, size=size)
+    except CorruptStrokes:
+        return format_html('<span title="{}">⚠</span>', "the stored strokes are corrupt")
     return mark_safe(svg)  # generated markup: numbers and an escaped colour
 
 
-def admin_changelist_url(model_label: str, **params: object) -> str:
+def admin_changelist_url(model_label: str, **params: str | int) -> str:
     app_label, model = model_label.split(".")
     url = reverse(f"admin:{app_label}_{model}_changelist")
     return f"{url}?{urlencode(params)}" if params else url

@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from generator.render import png_bytes, render_grid_png, render_png, render_svg
+from generator.render import (
+    SMALLEST_PICTURE_PX,
+    png_bytes,
+    render_grid_png,
+    render_png,
+    render_svg,
+)
 from generator.strokes import quickdraw_to_stroke3, svg_path_to_polylines, to_normalised
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -63,6 +69,31 @@ def test_render_svg_paths_reproduce_the_face_in_pixel_units(faces, quickdraw_fac
         if len(xs) == 1:
             line = line[:1]  # the dot's zero-length segment
         np.testing.assert_allclose(line, np.column_stack([xs, ys]), atol=0.005)
+
+
+def test_render_svg_with_non_scaling_strokes_keeps_the_width_in_screen_pixels(faces):
+    root = ET.fromstring(render_svg(faces[0], stroke_width=2, non_scaling_stroke=True))
+    paths = root.findall(f"{SVG}path")
+    assert root.attrib["stroke-width"] == "2" and len(paths) == int(faces[0][:, 2].sum())
+    # Not inherited from the root: every path needs its own.
+    assert all(path.attrib["vector-effect"] == "non-scaling-stroke" for path in paths)
+    assert "vector-effect" not in render_svg(faces[0])
+
+
+def test_render_svg_non_scaling_caps_fit_inside_the_smallest_picture(faces):
+    for strokes3 in faces:
+        root = ET.fromstring(render_svg(strokes3, stroke_width=3, non_scaling_stroke=True))
+        x, y, width, height = view_box(root)
+        px_per_unit = SMALLEST_PICTURE_PX / max(width, height)  # the whole viewBox is shown
+        for path in root.findall(f"{SVG}path"):
+            for points in svg_path_to_polylines(path.attrib["d"]):
+                assert np.all((points - (x, y)) * px_per_unit >= 1.5)  # half the stroke
+                assert np.all(((x + width, y + height) - points) * px_per_unit >= 1.5)
+
+
+def test_render_svg_rejects_a_non_scaling_stroke_wider_than_the_smallest_picture():
+    with pytest.raises(ValueError, match="non-scaling stroke_width"):
+        render_svg(np.array([[1.0, 1.0, 1.0]]), stroke_width=60, non_scaling_stroke=True)
 
 
 def test_render_svg_sets_width_and_height_only_when_a_size_is_given(faces):
