@@ -51,6 +51,33 @@ def scratch_database_url() -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(request):
+    """Fresh limiter state for each test that has a database (any that can vote): a new
+    hash salt gives new voter/IP counters, and the circuit breaker forgets any Redis outage
+    simulated by an earlier test. Tests without one (tests/generator) run without Django."""
+    if "django_db_setup" not in request.fixturenames and not request.node.get_closest_marker(
+        "django_db"
+    ):
+        yield
+        return
+    from facegallery.voting.ratelimit import rate_limit_reset
+
+    request.getfixturevalue("settings").VOTER_HASH_SALT = f"test-{uuid.uuid4().hex}"
+    rate_limit_reset()
+    yield
+    rate_limit_reset()
+
+
+@pytest.fixture
+def drawn_faces(db) -> list:
+    """48 different real faces at two temperatures (the real generation service, filter
+    inactive): enough for a real scorer to learn from."""
+    from tests.factories import faces_drawn
+
+    return faces_drawn(24, temperature=0.2) + faces_drawn(24, temperature=0.6)
+
+
 @pytest.fixture
 def redis_server(tmp_path):
     """A private Redis the test may stop and start (fault tests)."""

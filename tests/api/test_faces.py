@@ -6,7 +6,7 @@ import pytest
 
 from facegallery.gallery.models import Face, FaceStatus
 from facegallery.gallery.pictures import face_strokes3
-from tests.voting.faces import make_faces
+from tests.factories import FaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,25 +23,26 @@ def all_pages(client, query: str) -> list[int]:
 
 
 def test_pages_follow_the_cursor_through_ties_without_gaps_or_repeats(client):
-    faces = make_faces(9)
+    faces = FaceFactory.create_batch(9)
     for i, face in enumerate(faces):
         face.controversy = float(i % 3 == 0)
     Face.objects.bulk_update(faces, ["controversy"])
-    make_faces(2, status=FaceStatus.HIDDEN, controversy=5.0)
+    FaceFactory.create_batch(2, status=FaceStatus.HIDDEN, controversy=5.0)
     ids = all_pages(client, "sort=controversial&limit=2")
     assert ids == [f.pk for f in sorted(faces, key=lambda f: (-f.controversy, -f.pk))]
 
 
 def test_filters_select_featured_and_well_voted_faces(client):
-    plain, voted = make_faces(1), make_faces(2, interesting_count=2, boring_count=1)
-    (star,) = make_faces(1, featured=True)
+    plain = FaceFactory()
+    voted = FaceFactory.create_batch(2, interesting_count=2, boring_count=1)
+    star = FaceFactory(featured=True)
     assert all_pages(client, "featured=true") == [star.pk]
     assert all_pages(client, "min_votes=3") == [f.pk for f in reversed(voted)]
-    assert plain[0].pk in all_pages(client, "featured=false")
+    assert plain.pk in all_pages(client, "featured=false")
 
 
 def test_the_detail_has_stroke3_strokes_and_an_svg(client):
-    (face,) = make_faces(1, interesting_count=1)
+    face = FaceFactory(interesting_count=1)
     body = client.get(f"/api/faces/{face.pk}").json()
     assert body["strokes"] == face_strokes3(face).tolist()
     assert body["svg"].startswith("<svg") and body["interesting_count"] == 1
@@ -62,7 +63,7 @@ def test_the_detail_has_stroke3_strokes_and_an_svg(client):
     ],
 )
 def test_bad_queries_get_400_with_a_detail_message(client, url):
-    make_faces(1)
+    FaceFactory()
     response = client.get(url)
     assert response.status_code == 400
     assert isinstance(response.json()["detail"], str) and response.json()["detail"]

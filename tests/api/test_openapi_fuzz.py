@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from facegallery.api.main import api
 from facegallery.gallery.models import Face
 from facegallery.voting.models import Report, Vote
-from tests.voting.faces import make_faces
+from tests.factories import FaceFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.bad_input("OpenAPI fuzz (schemathesis)")]
 
@@ -47,7 +47,7 @@ def flatmap_path_parameters(context, path_parameters):
 
 @pytest.fixture
 def faces(settings_for_fuzz) -> list[Face]:
-    made = make_faces(5)
+    made = FaceFactory.create_batch(5)
     known_faces[:] = [face.pk for face in made]
     yield made
     known_faces.clear()

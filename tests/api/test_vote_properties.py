@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from facegallery.gallery.models import Face, FaceStatus
 from facegallery.voting.models import Label, Vote
-from tests.voting.faces import make_faces
+from tests.factories import FaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +44,8 @@ bodies = st.one_of(
 
 @pytest.fixture
 def world():
-    visible = make_faces(2)
-    hidden = make_faces(1, status=FaceStatus.HIDDEN)
+    visible = FaceFactory.create_batch(2)
+    hidden = FaceFactory.create_batch(1, status=FaceStatus.HIDDEN)
     clients = []
     for _ in range(2):
         client = Client(enforce_csrf_checks=True)

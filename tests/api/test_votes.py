@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from facegallery.voting.models import Report, Vote
-from tests.voting.faces import make_faces
+from tests.factories import FaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +27,9 @@ def put(client, headers, face_id, body) -> object:
     )
 
 
-def test_cast_change_and_undo_a_vote(browser):
+def test_a_vote_is_cast_changed_and_undone(browser):
     client, headers = browser
-    (face,) = make_faces(1)
+    face = FaceFactory()
     first = put(client, headers, face.pk, {"label": "interesting"}).json()
     assert first == {
         "face_id": face.pk, "label": "interesting", "interesting_count": 1, "boring_count": 0,
@@ -45,7 +45,7 @@ def test_cast_change_and_undo_a_vote(browser):
 
 def test_state_changes_without_the_csrf_token_are_refused(browser):
     client, _ = browser
-    (face,) = make_faces(1)
+    face = FaceFactory()
     for response in [
         put(client, {}, face.pk, {"label": "boring"}),
         client.delete(f"/api/faces/{face.pk}/vote"),
@@ -71,7 +71,7 @@ def test_state_changes_without_the_csrf_token_are_refused(browser):
 )
 def test_bad_bodies_get_4xx_json_and_record_nothing(browser, body, status):
     client, headers = browser
-    (face,) = make_faces(1)
+    face = FaceFactory()
     response = put(client, headers, face.pk, body)
     assert response.status_code == status
     assert response.json()["detail"]
@@ -81,7 +81,7 @@ def test_bad_bodies_get_4xx_json_and_record_nothing(browser, body, status):
 @pytest.mark.bad_input("unknown face ids and wrong methods")
 def test_wrong_methods_and_unknown_faces_get_json_errors(browser):
     client, headers = browser
-    (face,) = make_faces(1)
+    face = FaceFactory()
     response = client.post(
         f"/api/faces/{face.pk}/vote", '{"label": "boring"}', content_type="application/json",
         headers=headers,
@@ -93,7 +93,7 @@ def test_wrong_methods_and_unknown_faces_get_json_errors(browser):
 
 def test_a_report_is_created_once(browser):
     client, headers = browser
-    (face,) = make_faces(1)
+    face = FaceFactory()
     for _ in range(2):
         response = client.post(
             f"/api/faces/{face.pk}/reports", {"reason": "rude"}, content_type="application/json",
@@ -108,7 +108,7 @@ def test_a_report_is_created_once(browser):
 def test_a_report_body_that_is_not_an_object_is_refused(browser, body):
     # Found by the schemathesis run: [] used to pass as a report with the default reason.
     client, headers = browser
-    (face,) = make_faces(1)
+    face = FaceFactory()
     response = client.post(
         f"/api/faces/{face.pk}/reports", body, content_type="application/json", headers=headers
     )
@@ -120,7 +120,7 @@ def test_a_report_body_that_is_not_an_object_is_refused(browser, body):
 def test_a_reason_with_a_nul_character_is_refused(browser):
     # Found by the schemathesis run: PostgreSQL text cannot hold NUL, so this was a 500.
     client, headers = browser
-    (face,) = make_faces(1)
+    face = FaceFactory()
     response = client.post(
         f"/api/faces/{face.pk}/reports", {"reason": "rude\x00"}, content_type="application/json",
         headers=headers,
@@ -129,9 +129,9 @@ def test_a_reason_with_a_nul_character_is_refused(browser):
     assert Report.objects.count() == 0
 
 
-def test_next_for_voting_skips_voted_and_excluded_faces(browser):
+def test_the_next_face_for_voting_skips_voted_and_excluded_faces(browser):
     client, headers = browser
-    a, b, c = make_faces(3)
+    a, b, c = FaceFactory.create_batch(3)
     put(client, headers, a.pk, {"label": "boring"})
     body = client.get(f"/api/vote/next?exclude={b.pk}").json()
     assert body["face"]["id"] == c.pk

@@ -21,7 +21,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from facegallery.gallery.models import Face
 from facegallery.voting.models import Vote
 from tests.conftest import REPO_ROOT
-from tests.voting.faces import fresh_rate_limits, make_faces  # noqa: F401 - autouse fixture
+from tests.factories import FaceFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 SHOTS = REPO_ROOT / "var" / "artifacts" / "screenshots"
@@ -69,7 +69,7 @@ def counts(face_id: int) -> tuple[int, int]:
 
 
 def test_the_gallery_votes_from_a_tile_and_shows_the_face_page(browser, live_server):
-    faces = make_faces(30, interesting_count=1)
+    faces = FaceFactory.create_batch(30, interesting_count=1)
     Face.objects.filter(pk=faces[3].pk).update(featured=True)
     browser.set_window_size(*WIDTHS["desktop"])
     browser.get(live_server.url + "/")
@@ -102,7 +102,7 @@ def test_the_gallery_votes_from_a_tile_and_shows_the_face_page(browser, live_ser
 
 
 def test_vote_mode_votes_undoes_and_skips_with_the_keyboard(browser, live_server):
-    make_faces(6)
+    FaceFactory.create_batch(6)
     browser.set_window_size(*WIDTHS["desktop"])
     browser.get(live_server.url + "/vote/")
 

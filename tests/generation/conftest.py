@@ -1,20 +1,18 @@
-"""Gallery fixtures: real PostgreSQL (pytest-django), the real weights."""
+"""Generation fixtures: the settings row and the real face decoder's row."""
 
 from __future__ import annotations
 
 import pytest
 
-from facegallery.gallery.models import GenerationSettings
+from facegallery.gallery.models import GenerationSettings, GeneratorModel
+from tests.factories import face_generator
 
 
 @pytest.fixture
 def generation_settings(db) -> GenerationSettings:
-    row, _ = GenerationSettings.objects.get_or_create(pk=1)
-    return row
+    return GenerationSettings.current()
 
 
 @pytest.fixture
-def generator(db):
-    from facegallery.generation.services.batches import generator_model_get
-
-    return generator_model_get("face")
+def generator(db) -> GeneratorModel:
+    return face_generator()

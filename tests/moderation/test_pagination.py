@@ -9,16 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from facegallery.gallery.models import Face, FaceStatus
 from facegallery.moderation import pagination
 from facegallery.moderation.pagination import EstimatedCountPaginator
-
-
-def add_copies(faces: list[Face], n: int, status: int = FaceStatus.VISIBLE) -> None:
-    Face.objects.bulk_create(
-        Face(
-            generator_id=faces[0].generator_id, seed=10**9 + i, temperature=0.5,
-            strokes=faces[0].strokes, num_points=1, num_strokes=1, status=status,
-        )
-        for i in range(n)
-    )  # fmt: skip
+from tests.factories import FaceFactory
 
 
 def analyze() -> None:
@@ -40,7 +31,7 @@ def count_of(queryset) -> tuple[int, list[str]]:
 
 def test_an_unfiltered_list_uses_the_table_estimate_and_counts_nothing(faces, small_limit):
     analyze()
-    add_copies(faces, 10)  # not analysed yet: the estimate still says 6
+    FaceFactory.create_batch(10)  # not analysed yet: the estimate still says 6
     count, queries = count_of(Face.objects.order_by("-id"))
     assert count == len(faces)
     assert not any("COUNT(" in sql.upper() for sql in queries)
@@ -48,7 +39,7 @@ def test_an_unfiltered_list_uses_the_table_estimate_and_counts_nothing(faces, sm
 
 def test_a_small_table_is_counted_exactly(faces):
     analyze()
-    add_copies(faces, 10)
+    FaceFactory.create_batch(10)
     assert count_of(Face.objects.order_by("-id"))[0] == len(faces) + 10
 
 
@@ -61,7 +52,7 @@ def test_a_filtered_list_under_the_cap_is_counted_exactly(faces, small_limit):
 
 
 def test_a_filtered_list_over_the_cap_gets_the_planners_estimate(faces, small_limit):
-    add_copies(faces, 20, status=FaceStatus.HIDDEN)
+    FaceFactory.create_batch(20, status=FaceStatus.HIDDEN)
     analyze()
     count, queries = count_of(Face.objects.filter(status=FaceStatus.HIDDEN).order_by("-id"))
     assert count > small_limit

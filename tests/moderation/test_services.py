@@ -103,7 +103,7 @@ def test_deleting_a_face_removes_its_votes_and_reports_and_keeps_its_history(fac
     assert (deleted.before["seed"], deleted.before["interesting"]) == (face.seed, 1)
 
 
-def test_dismissing_reports_by_face_or_by_report(faces, moderator):
+def test_reports_are_dismissed_by_face_or_by_report(faces, moderator):
     a = report_create(face_id=faces[0].pk, voter="anon:1", reason="ugly")
     b = report_create(face_id=faces[0].pk, voter="anon:2", reason="offensive")
     c = report_create(face_id=faces[1].pk, voter="anon:1", reason="meh")

@@ -9,7 +9,8 @@ import pytest
 
 from facegallery.gallery.models import Face, FaceStatus
 from facegallery.gallery.selectors import Cursor, Sort
-from tests.voting.faces import make_faces
+from tests.factories import FaceFactory
+from tests.pages.tiles import tile, tile_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -18,10 +19,6 @@ SORT_KEYS = {
     "boring": lambda f: (-f.wilson_boring, -f.pk),
     "controversial": lambda f: (-f.controversy, -f.pk),
 }
-
-
-def tile_ids(html: str) -> list[int]:
-    return [int(i) for i in re.findall(r'<li class="tile[^"]*" id="f(\d+)"', html)]
 
 
 def next_link(html: str) -> str | None:
@@ -45,7 +42,7 @@ def walk(client, first_url: str) -> list[list[int]]:
 @pytest.fixture
 def tied_faces():
     """Faces whose sort values tie in groups of three, plus hidden and filtered ones."""
-    faces = make_faces(11)
+    faces = FaceFactory.create_batch(11)
     for i, face in enumerate(faces):
         face.wilson_interesting = (i // 3) / 10
         face.wilson_boring = ((11 - i) // 3) / 10
@@ -54,8 +51,8 @@ def tied_faces():
     Face.objects.bulk_update(
         faces, ["wilson_interesting", "wilson_boring", "controversy", "shuffle_key"]
     )
-    hidden = make_faces(2, status=FaceStatus.HIDDEN, wilson_interesting=1.0)
-    filtered = make_faces(2, status=FaceStatus.FILTERED, wilson_interesting=1.0)
+    hidden = FaceFactory.create_batch(2, status=FaceStatus.HIDDEN, wilson_interesting=1.0)
+    filtered = FaceFactory.create_batch(2, status=FaceStatus.FILTERED, wilson_interesting=1.0)
     return faces, hidden + filtered
 
 
@@ -73,7 +70,7 @@ def test_each_sort_lists_every_visible_face_once_in_order_across_pages_with_ties
 
 def test_newest_pins_featured_faces_first_then_the_rest_newest_first(client, settings):
     settings.GALLERY_PAGE_SIZE = 3
-    faces = make_faces(7)
+    faces = FaceFactory.create_batch(7)
     featured = [faces[1], faces[4]]
     Face.objects.filter(pk__in=[f.pk for f in featured]).update(featured=True)
     ids = [i for page in walk(client, "/") for i in page]
@@ -103,7 +100,7 @@ def test_hidden_and_filtered_faces_are_never_listed(client, tied_faces):
 
 def test_htmx_asks_for_the_next_page_and_gets_only_the_tiles(client, settings):
     settings.GALLERY_PAGE_SIZE = 2
-    make_faces(3)
+    FaceFactory.create_batch(3)
     url = next_link(client.get("/").content.decode())
     response = client.get(url, headers={"HX-Request": "true"})
     assert response.status_code == 200
@@ -123,27 +120,25 @@ def test_htmx_asks_for_the_next_page_and_gets_only_the_tiles(client, settings):
     ],
 )
 def test_bad_sorts_and_cursors_get_a_friendly_400_page(client, query):
-    make_faces(1)
+    FaceFactory()
     response = client.get(f"/?{query}")
     assert response.status_code == 400
     assert b"Back to the gallery" in response.content
 
 
 def test_a_first_visit_starts_no_session(client):
-    make_faces(2)
+    FaceFactory.create_batch(2)
     response = client.get("/")
     assert response.status_code == 200
     assert "sessionid" not in response.cookies
 
 
 def test_the_visitors_own_votes_show_as_pressed_buttons(client):
-    face, other = make_faces(2)
+    face, other = FaceFactory.create_batch(2)
     client.post(f"/faces/{face.pk}/vote", {"label": "boring"})
     html = client.get("/").content.decode()
-    tile = html.split(f'id="f{face.pk}"')[1].split("</li>")[0]
-    other_tile = html.split(f'id="f{other.pk}"')[1].split("</li>")[0]
-    assert re.search(r'value="none"\s+aria-pressed="true"', tile)
-    assert 'aria-pressed="true"' not in other_tile
+    assert re.search(r'value="none"\s+aria-pressed="true"', tile(html, face))
+    assert 'aria-pressed="true"' not in tile(html, other)
 
 
 def test_an_empty_gallery_says_faces_are_coming(client):

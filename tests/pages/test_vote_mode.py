@@ -7,7 +7,7 @@ import re
 import pytest
 
 from facegallery.voting.models import Vote
-from tests.voting.faces import make_faces
+from tests.factories import FaceFactory
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
@@ -22,8 +22,8 @@ def vote_count(response) -> int:
     return int(re.search(r"data-vote-count>(\d+)<", response.content.decode())[1])
 
 
-def test_voting_skipping_and_undoing_through_htmx(client):
-    faces = make_faces(4)
+def test_htmx_votes_skips_and_undoes_one_face_at_a_time(client):
+    faces = FaceFactory.create_batch(4)
     first = shown(client.get("/vote/"))
     response = client.post("/vote/act", {"action": "interesting", "face": first}, headers=HX)
     second = shown(response)
@@ -41,7 +41,7 @@ def test_voting_skipping_and_undoing_through_htmx(client):
 
 
 def test_without_javascript_each_action_redirects_to_the_next_card(client):
-    (face,) = make_faces(1)
+    face = FaceFactory()
     response = client.post("/vote/act", {"action": "boring", "face": face.pk})
     assert response.status_code == 303 and response["Location"] == "/vote/"
     page = client.get("/vote/")
@@ -53,7 +53,7 @@ def test_without_javascript_each_action_redirects_to_the_next_card(client):
 
 
 def test_faces_already_voted_on_are_never_shown_again(client):
-    faces = make_faces(5)
+    faces = FaceFactory.create_batch(5)
     for face in faces[:4]:
         client.post(f"/faces/{face.pk}/vote", {"label": "boring"})
     for _ in range(5):
@@ -67,12 +67,12 @@ def test_faces_already_voted_on_are_never_shown_again(client):
     [{"action": "love", "face": 1}, {"action": "boring"}, {"action": "boring", "face": "x"}],
 )
 def test_bad_actions_get_400_and_record_nothing(client, data):
-    make_faces(1)
+    FaceFactory()
     assert client.post("/vote/act", data).status_code == 400
     assert Vote.objects.count() == 0
 
 
 def test_nothing_to_undo_is_not_an_error(client):
-    (face,) = make_faces(1)
+    face = FaceFactory()
     response = client.post("/vote/act", {"action": "undo", "face": face.pk}, headers=HX)
     assert response.status_code == 200 and b"Nothing to undo" in response.content

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from facegallery.scoring.models import ScorerVersion
-from tests.scoring.conftest import store_scorer
+from tests.factories import store_scorer
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def test_the_changelist_shows_the_loop_chart_and_the_filter_settings(admin_clien
     assert "keeps the top 30%" in body and "Active scorer: v1" in body
 
 
-def test_retrain_now_enqueues_the_task_after_commit(
+def test_the_retrain_now_button_enqueues_the_task_after_commit(
     admin_client, django_capture_on_commit_callbacks
 ):
     url = reverse("admin:scoring_scorerversion_retrain")

@@ -7,21 +7,21 @@ import pytest
 from facegallery.gallery.models import FaceStatus
 from facegallery.scoring.queue import face_get_next_for_voting
 from facegallery.voting.services import vote_cast
-from tests.voting.faces import make_faces
+from tests.factories import FaceFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_faces_nobody_voted_on_come_first():
-    voted_by_others = make_faces(5, interesting_count=2)
-    (fresh,) = make_faces(1)
+    voted_by_others = FaceFactory.create_batch(5, interesting_count=2)
+    fresh = FaceFactory()
     picks = {face_get_next_for_voting(voter="anon:me").pk for _ in range(10)}
     assert picks == {fresh.pk}
     assert len(voted_by_others) == 5
 
 
 def test_the_voters_own_votes_and_skips_are_excluded_and_then_none_is_left():
-    faces = make_faces(3)
+    faces = FaceFactory.create_batch(3)
     vote_cast(face_id=faces[0].pk, voter="anon:me", label="boring")
     pick = face_get_next_for_voting(voter="anon:me", exclude_ids=[faces[1].pk])
     assert pick.pk == faces[2].pk
@@ -30,11 +30,11 @@ def test_the_voters_own_votes_and_skips_are_excluded_and_then_none_is_left():
 
 
 def test_faces_voted_on_by_others_are_offered_once_the_pool_is_empty():
-    (face,) = make_faces(1, boring_count=3)
+    face = FaceFactory(boring_count=3)
     assert face_get_next_for_voting(voter="anon:me").pk == face.pk
 
 
 def test_hidden_and_filtered_faces_are_never_offered():
-    make_faces(1, status=FaceStatus.HIDDEN)
-    make_faces(1, status=FaceStatus.FILTERED)
+    FaceFactory(status=FaceStatus.HIDDEN)
+    FaceFactory(status=FaceStatus.FILTERED)
     assert face_get_next_for_voting(voter="anon:me") is None

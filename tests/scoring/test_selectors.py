@@ -5,23 +5,21 @@ from __future__ import annotations
 import pytest
 
 from facegallery.gallery.models import Face, FaceStatus
-from facegallery.generation.services.batches import generator_model_get
 from facegallery.scoring.queue import face_get_next_for_voting
 from facegallery.scoring.selectors import loop_history, uncertain_face_ids, uncertain_face_pick
 from facegallery.voting.models import Label
 from facegallery.voting.services import vote_cast
+from tests.factories import FaceFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def scored_faces() -> dict[float, Face]:
-    generator = generator_model_get("face")
     faces = {}
     for k, score in enumerate([0.05, 0.4, 0.55, 0.9, None]):
-        faces[score] = Face.objects.create(
-            generator=generator, seed=k, temperature=0.3, strokes=b"", num_points=0,
-            num_strokes=0, score=score, scorer_version=None if score is None else 1,
+        faces[score] = FaceFactory(
+            score=score, scorer_version=None if score is None else 1,
             # Evenly spaced: a random pick lands on each face with the same chance (the
             # gap before its key), so the test does not hinge on random keys.
             shuffle_key=(k + 1) / 5,

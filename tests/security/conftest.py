@@ -1,4 +1,5 @@
-"""Fixtures of the malformed-cookie and malformed-session tests (see cookies.py)."""
+"""Security fixtures: a client for each kind of user, and the malformed-cookie and
+malformed-session tests' victim (see cookies.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,25 @@ import pytest
 from django.test import Client
 
 from facegallery.voting.models import Vote
+from tests.factories import FaceFactory, ModeratorFactory, SuperuserFactory, UserFactory
 from tests.security.cookies import JSON, Victim
-from tests.voting.faces import make_faces
+
+
+@pytest.fixture
+def clients(db) -> dict[str, Client]:
+    """Logged-in clients of a visitor, staff without permissions, a moderator and a
+    superuser, and an anonymous one."""
+    users = {
+        "visitor": UserFactory(username="vic"),
+        "staff": UserFactory(username="stan", is_staff=True),
+        "moderator": ModeratorFactory(username="mia"),
+        "superuser": SuperuserFactory(username="sam"),
+    }
+    made = {"anonymous": Client()}
+    for name, user in users.items():
+        made[name] = Client()
+        made[name].force_login(user)
+    return made
 
 
 @pytest.fixture
@@ -20,7 +38,7 @@ def generous_rate_limits(settings):
 @pytest.fixture
 def victim() -> Victim:
     """A visitor who voted interesting on a face through the API, as a browser does."""
-    face, _other = make_faces(2)
+    face, _other = FaceFactory.create_batch(2)
     client = Client(enforce_csrf_checks=True)
     token = client.get("/api/csrf").json()["csrf_token"]
     response = client.put(

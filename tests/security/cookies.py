@@ -29,7 +29,6 @@ from hypothesis import strategies as st
 from facegallery.core.sessions import SessionStore
 from facegallery.gallery.models import Face
 from facegallery.voting.models import Report, Vote
-from tests.voting.faces import fresh_rate_limits, make_faces  # noqa: F401
 
 FRESH_VOTER = re.compile(r"anon:[0-9a-f]{32}")
 SESSION_KEY = re.compile(r"[a-z0-9]{32}")

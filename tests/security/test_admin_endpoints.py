@@ -21,13 +21,11 @@ from django.contrib.auth.models import Group, Permission, User
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from facegallery.exports.models import ExportJob
 from facegallery.gallery.models import (
     Face,
     FaceStatus,
-    GenerationBatch,
     GenerationSettings,
     GeneratorModel,
 )
@@ -36,13 +34,10 @@ from facegallery.moderation.models import Action, ModerationEvent, ReportedFace
 from facegallery.scoring.models import ScorerVersion
 from facegallery.voting.models import Block, Vote
 from facegallery.voting.services import report_create, vote_cast
-from tests.moderation.conftest import moderator  # noqa: F401 - fixture
-from tests.security import test_permissions_matrix as matrix
-from tests.voting.faces import make_faces
+from tests.factories import FaceFactory, GenerationBatchFactory
+from tests.security.moderator_rights import MODERATOR_MAY_VIEW
 
 pytestmark = [pytest.mark.django_db]
-
-clients = matrix.clients  # fixture: anonymous, visitor, staff, moderator, superuser
 
 Key = tuple[str, str]  # (app_label, model_name)
 PAGES = ("add", "change", "delete", "history")
@@ -141,7 +136,7 @@ def database_state() -> dict[str, list[dict]]:
 @pytest.fixture
 def objects(db) -> dict[Key, object]:
     """One real row of every model with an admin page."""
-    face, reported = make_faces(2)
+    face, reported = FaceFactory.create_batch(2)
     vote_cast(face_id=face.pk, voter="anon:voter", label="interesting", ip_hash="a" * 64)
     report = report_create(face_id=reported.pk, voter="anon:reporter", reason="rude")
     access = {"user_agent": "curl", "ip_address": "10.0.0.1", "username": "eve",
@@ -153,9 +148,7 @@ def objects(db) -> dict[Key, object]:
         ("gallery", "generatormodel"): GeneratorModel.objects.create(
             name="spare", sha256="0" * 64, scale_factor=1.0
         ),
-        ("gallery", "generationbatch"): GenerationBatch.objects.create(
-            generator=face.generator, count=1, temperature=0.3, dispatched_at=timezone.now()
-        ),
+        ("gallery", "generationbatch"): GenerationBatchFactory(count=1),
         ("gallery", "face"): face,
         ("voting", "vote"): Vote.objects.get(face=face),
         ("voting", "report"): report,
@@ -238,7 +231,7 @@ def test_a_refused_admin_action_changes_nothing(clients, objects, key, action):
         response = run_action(client, key, action, pk)
         if who in ("anonymous", "visitor"):
             assert sent_to_admin_login(response), who
-        elif who == "staff" or (who == "moderator" and key not in matrix.MODERATOR_MAY_VIEW):
+        elif who == "staff" or (who == "moderator" and key not in MODERATOR_MAY_VIEW):
             assert response.status_code == 403, who
         else:  # may open the list, not run this action: the list again, or back to it
             assert response.status_code in (200, 302), who

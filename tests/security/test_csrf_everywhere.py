@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.voting.faces import make_faces
+from tests.factories import FaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,7 @@ def everything() -> dict[str, list]:
 
 @pytest.fixture
 def sessions() -> dict[str, Client]:
-    face = make_faces(1)[0]
+    face = FaceFactory()
     voter = Client(enforce_csrf_checks=True)
     token = voter.get("/api/csrf").json()["csrf_token"]
     put = voter.put(f"/api/faces/{face.pk}/vote", '{"label": "boring"}',

@@ -32,7 +32,6 @@ from tests.security.cookies import (
     voters_known,
     well_formed_csrf,
 )
-from tests.voting.faces import fresh_rate_limits  # noqa: F401
 
 pytestmark = [
     pytest.mark.django_db,

@@ -30,7 +30,6 @@ from tests.security.cookies import (
     stored_session,
     voters_known,
 )
-from tests.voting.faces import fresh_rate_limits  # noqa: F401
 
 pytestmark = [
     pytest.mark.django_db,

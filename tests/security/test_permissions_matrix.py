@@ -8,39 +8,17 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from tests.moderation.conftest import moderator  # noqa: F401 - fixture
+from tests.factories import FaceFactory
+from tests.security.moderator_rights import MODERATOR_MAY_VIEW
 
 pytestmark = pytest.mark.django_db
 
-# (app_label, model_name) a moderator may open; every other admin list must answer 403.
-MODERATOR_MAY_VIEW = {
-    ("gallery", "face"),
-    ("voting", "vote"),
-    ("voting", "report"),
-    ("voting", "block"),
-    ("moderation", "reportedface"),
-    ("moderation", "moderationevent"),
-}
 ADMIN_LISTS = sorted(
     (model._meta.app_label, model._meta.model_name) for model in admin.site._registry
 )
-
-
-@pytest.fixture
-def clients(moderator) -> dict[str, Client]:  # noqa: F811
-    visitor = User.objects.create_user("vic", password="x" * 20)
-    staff = User.objects.create_user("stan", password="x" * 20, is_staff=True)
-    superuser = User.objects.create_superuser("sam", password="x" * 20)
-    made = {"anonymous": Client()}
-    for name, user in [("visitor", visitor), ("staff", staff), ("moderator", moderator),
-                       ("superuser", superuser)]:  # fmt: skip
-        made[name] = Client()
-        made[name].force_login(user)
-    return made
 
 
 def changelist(app_label: str, model_name: str) -> str:
@@ -78,9 +56,7 @@ def test_export_downloads_are_for_those_who_may_see_export_jobs(clients):
 
 
 def test_public_state_changes_are_refused_without_the_csrf_token(clients):
-    from tests.voting.faces import make_faces
-
-    face = make_faces(1)[0]
+    face = FaceFactory()
     client = Client(enforce_csrf_checks=True)
     body = {"data": '{"label": "interesting"}', "content_type": "application/json"}
     assert client.put(f"/api/faces/{face.pk}/vote", **body).status_code == 403

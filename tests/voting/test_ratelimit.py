@@ -8,7 +8,7 @@ from redis import Redis
 
 from facegallery.voting.models import Vote
 from tests.conftest import free_port
-from tests.voting.faces import fresh_rate_limits, make_faces  # noqa: F401 - autouse fixture
+from tests.factories import FaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def api_client() -> tuple[Client, dict]:
 
 def test_the_site_answers_429_with_retry_after_over_the_voter_limit(client, settings):
     settings.VOTE_RATE_PER_VOTER = 2
-    faces = make_faces(3)
+    faces = FaceFactory.create_batch(3)
     for face in faces[:2]:
         assert client.post(f"/faces/{face.pk}/vote", {"label": "boring"}).status_code == 303
     response = client.post(f"/faces/{faces[2].pk}/vote", {"label": "boring"})
@@ -38,7 +38,7 @@ def test_the_site_answers_429_with_retry_after_over_the_voter_limit(client, sett
 
 def test_the_api_answers_429_json_over_the_ip_limit_for_every_voter(settings):
     settings.VOTE_RATE_PER_IP = 3
-    (face,) = make_faces(1)
+    face = FaceFactory()
     statuses = []
     for _ in range(5):  # a fresh session (voter) each time, one IP
         client, headers = api_client()
@@ -58,7 +58,7 @@ def test_the_api_answers_429_json_over_the_ip_limit_for_every_voter(settings):
 def test_with_redis_down_pages_still_serve_and_votes_still_count(client, settings):
     dead = f"redis://127.0.0.1:{free_port()}/0"
     settings.VOTE_RATE_PER_VOTER = 1  # would refuse the second vote if the limiter ran
-    faces = make_faces(2)
+    faces = FaceFactory.create_batch(2)
     caches = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -83,7 +83,7 @@ def test_with_redis_down_pages_still_serve_and_votes_still_count(client, setting
 
 def test_a_counters_key_expires_with_its_window(client, settings):
     settings.RATE_LIMIT_WINDOW_SECONDS = 30
-    (face,) = make_faces(1)
+    face = FaceFactory()
     assert client.post(f"/faces/{face.pk}/vote", {"label": "boring"}).status_code == 303
     redis = Redis.from_url(settings.REDIS_URL)
     (key,) = redis.keys(f"*rl:vote:voter:{Vote.objects.get().voter}:*")

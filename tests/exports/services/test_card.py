@@ -8,7 +8,7 @@ import pytest
 import yaml
 from django.core.management import call_command
 
-from tests.exports.conftest import expected_majority, expected_split
+from tests.exports.expected import expected_majority, expected_split
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from generator.strokes import stroke5_to_stroke3
-from tests.exports.conftest import expected_majority, expected_split, strokes_of
+from tests.exports.expected import expected_majority, expected_split, strokes_of
 from tests.exports.magenta_loader import load_dataset
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from django.core.management import call_command
 
-from tests.exports.conftest import expected_majority, expected_split, strokes_of
+from tests.exports.expected import expected_majority, expected_split, strokes_of
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from facegallery.gallery.models import Face
 from facegallery.voting.services import vote_cast
+from tests.factories import FaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +24,9 @@ def test_out_of_range_numbers_are_refused(args):
         call_command("simulate_voters", "--taste", "asymmetric", *args)
 
 
-def test_it_refuses_a_database_that_already_has_votes(drawn_faces):
-    vote_cast(face_id=drawn_faces[0].pk, voter="anon:real", label="interesting")
+def test_it_refuses_a_database_that_already_has_votes():
+    faces = FaceFactory.create_batch(3)
+    vote_cast(face_id=faces[0].pk, voter="anon:real", label="interesting")
     count = Face.objects.count()
     with pytest.raises(CommandError, match="scratch"):
         call_command("simulate_voters", "--votes", "10", "--taste", "round-eyes")

@@ -1,4 +1,4 @@
-"""The admission filter (gallery/services/filtering.py) with real scorers and real drawings."""
+"""The admission filter (admission_decide) with real scorers and real drawings."""
 
 from __future__ import annotations
 
@@ -6,15 +6,14 @@ import logging
 
 import numpy as np
 import pytest
-from django.utils import timezone
 
 from facegallery.core import decoders
-from facegallery.gallery.models import Face, FaceStatus, GenerationBatch, GenerationSettings
+from facegallery.gallery.models import Face, FaceStatus, GenerationSettings
 from facegallery.generation.services.admission import admission_decide, expected_admit_rate
-from facegallery.generation.services.batches import face_generate_batch, generator_model_get
+from facegallery.generation.services.batches import face_generate_batch
 from facegallery.scoring.models import ScorerVersion
 from generator.sampling import sample_faces
-from tests.scoring.conftest import store_scorer
+from tests.factories import GenerationBatchFactory, store_scorer
 
 pytestmark = pytest.mark.django_db
 
@@ -97,10 +96,7 @@ def test_the_worker_still_fills_the_gallery_when_the_active_artifact_is_corrupte
 ):
     row = store_scorer(version=9, labels_of=lambda strokes: float(strokes >= 6))
     ScorerVersion.objects.filter(pk=row.pk).update(artifact=b"\x00" * 64)
-    batch = GenerationBatch.objects.create(
-        generator=generator_model_get("face"), count=16, temperature=0.35,
-        dispatched_at=timezone.now(),
-    )  # fmt: skip
+    batch = GenerationBatchFactory(count=16, temperature=0.35)
     with caplog.at_level(logging.WARNING):
         result = face_generate_batch(batch_id=batch.pk)
     assert result.admitted == result.generated == 16
@@ -112,10 +108,7 @@ def test_the_worker_still_fills_the_gallery_when_the_active_artifact_is_corrupte
 def test_filtered_faces_are_inserted_but_not_shown(drawn_faces):
     store_scorer(version=1, labels_of=lambda strokes: float(strokes >= 6))
     _settings(keep=0.2, explore=0.0)
-    batch = GenerationBatch.objects.create(
-        generator=generator_model_get("face"), count=40, temperature=0.45,
-        dispatched_at=timezone.now(),
-    )  # fmt: skip
+    batch = GenerationBatchFactory(count=40, temperature=0.45)
     result = face_generate_batch(batch_id=batch.pk)
     new = Face.objects.filter(temperature=0.45)
     assert new.count() == result.generated == 40

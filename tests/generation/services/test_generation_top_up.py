@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from facegallery.gallery.models import BatchStatus, FaceStatus, GenerationBatch
 from facegallery.generation.services.batches import face_generate_batch, generation_top_up
+from facegallery.generation.tasks import face_generate_batch as face_generate_batch_task
 
 pytestmark = pytest.mark.django_db
 
@@ -23,18 +24,23 @@ def small_pool(generation_settings):
     return generation_settings
 
 
-def enqueued_batch_ids(callbacks) -> list[int]:
-    return [cb.__defaults__[0] for cb in callbacks]
+@pytest.fixture
+def enqueued_batch_ids(monkeypatch) -> list[int]:
+    """The batch ids sent to the worker: face_generate_batch.delay records instead of
+    sending (the on-commit callbacks run inside django_capture_on_commit_callbacks)."""
+    sent: list[int] = []
+    monkeypatch.setattr(face_generate_batch_task, "delay", sent.append)
+    return sent
 
 
 def test_it_enqueues_batches_up_to_the_in_flight_bound(
-    small_pool, generator, django_capture_on_commit_callbacks
+    small_pool, generator, django_capture_on_commit_callbacks, enqueued_batch_ids
 ):
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         result = generation_top_up()
     assert result.pool == 0
     assert len(result.created) == 2  # 20 wanted, but only 2 batches of 8 may be in flight
-    assert enqueued_batch_ids(callbacks) == result.created
+    assert enqueued_batch_ids == result.created
     assert GenerationBatch.objects.filter(status=BatchStatus.PENDING).count() == 2
 
 
@@ -72,17 +78,17 @@ def test_votes_and_hidden_faces_take_faces_out_of_the_pool(small_pool, generator
 
 
 def test_a_batch_past_its_lease_is_enqueued_again(
-    small_pool, generator, django_capture_on_commit_callbacks
+    small_pool, generator, django_capture_on_commit_callbacks, enqueued_batch_ids
 ):
     created = generation_top_up().created
     GenerationBatch.objects.filter(pk=created[0]).update(
         dispatched_at=timezone.now() - timedelta(seconds=small_pool.batch_lease_seconds + 1)
     )
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         result = generation_top_up()
     assert result.redispatched == [created[0]]
     assert result.created == []  # still 2 in flight
-    assert enqueued_batch_ids(callbacks) == [created[0]]
+    assert enqueued_batch_ids == [created[0]]
 
 
 def test_temperatures_stay_in_the_configured_range(small_pool, generator):

@@ -13,6 +13,7 @@ from facegallery.gallery.models import Face, FaceStatus
 from facegallery.moderation.models import Action, ModerationEvent
 from facegallery.voting.models import Report, Vote
 from facegallery.voting.services import report_create, vote_cast
+from tests.factories import FaceFactory
 
 CHANGELIST = reverse("admin:gallery_face_changelist")
 
@@ -51,14 +52,7 @@ def test_the_list_costs_the_same_queries_for_5_faces_as_for_50(moderator_client,
     moderator_client.get(CHANGELIST)  # warm the session and content types
     with CaptureQueriesContext(connection) as few:
         moderator_client.get(CHANGELIST + "?reported=open")
-    copies = [
-        Face(
-            generator_id=faces[0].generator_id, seed=10**9 + i, temperature=0.3,
-            strokes=faces[i % 6].strokes, num_points=1, num_strokes=1,
-        )
-        for i in range(45)
-    ]  # fmt: skip
-    for face in Face.objects.bulk_create(copies):
+    for face in FaceFactory.create_batch(45):
         report_create(face_id=face.pk, voter="anon:r", reason="x")
     with CaptureQueriesContext(connection) as many:
         response = moderator_client.get(CHANGELIST + "?reported=open")

@@ -37,7 +37,7 @@ def test_the_queue_lists_reported_faces_most_reported_first_with_reasons(moderat
     assert "looks like a swastika" in response.text and "rude gesture" in response.text
 
 
-def test_one_click_hide_from_the_queue(moderator_client, faces):
+def test_one_click_hides_a_face_from_the_queue(moderator_client, faces):
     report_create(face_id=faces[0].pk, voter="anon:a", reason="spam")
     response = moderate(moderator_client, faces[0], "hide")
     assert response.status_code == 302 and response["Location"] == QUEUE
@@ -47,7 +47,7 @@ def test_one_click_hide_from_the_queue(moderator_client, faces):
     assert queued_ids(moderator_client.get(QUEUE)) == []
 
 
-def test_one_click_dismiss_from_the_queue_keeps_the_face_visible(moderator_client, faces):
+def test_a_one_click_dismiss_from_the_queue_keeps_the_face_visible(moderator_client, faces):
     report_create(face_id=faces[0].pk, voter="anon:a", reason="I just dislike it")
     report_create(face_id=faces[2].pk, voter="anon:a", reason="bad")
     moderate(moderator_client, faces[0], "dismiss")
@@ -58,7 +58,7 @@ def test_one_click_dismiss_from_the_queue_keeps_the_face_visible(moderator_clien
     assert ModerationEvent.objects.get().action == Action.REPORT_DISMISS
 
 
-def test_bulk_hide_and_dismiss_in_the_queue(moderator_client, faces):
+def test_bulk_hide_and_dismiss_work_in_the_queue(moderator_client, faces):
     for face in faces[:4]:
         report_create(face_id=face.pk, voter="anon:a", reason="x")
     moderator_client.post(QUEUE, {"action": "hide_faces", "_selected_action": [faces[0].pk]})

@@ -25,7 +25,7 @@ def cast(faces, voter: str, n: int, ip_hash: str = "") -> list[int]:
     return list(Vote.objects.filter(voter=voter).values_list("pk", flat=True))
 
 
-def test_votes_per_voter_and_per_face(moderator_client, faces):
+def test_votes_are_listed_per_voter_and_per_face(moderator_client, faces):
     spam = cast(faces, "anon:spam", 4)
     honest = cast(faces, "anon:honest", 2)
     by_voter = moderator_client.get(VOTES, {"voter": "anon:spam"})
@@ -48,7 +48,7 @@ def test_voiding_a_voter_from_the_vote_list_updates_the_counters(moderator_clien
     assert [f.interesting_count for f in Face.objects.order_by("pk")] == [1, 0, 0, 0, 0, 0]
 
 
-def test_blocking_voters_and_ip_hashes_from_the_vote_list(moderator_client, faces):
+def test_voters_and_ip_hashes_are_blocked_from_the_vote_list(moderator_client, faces):
     votes = cast(faces, "anon:troll", 2, ip_hash="a" * 64)
     for action in ("block_voters", "block_ip_hashes"):
         moderator_client.post(VOTES, {"action": action, "_selected_action": votes})

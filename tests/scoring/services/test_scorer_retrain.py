@@ -18,7 +18,7 @@ from facegallery.scoring.services.versions import (
 )
 from facegallery.voting.models import Label
 from facegallery.voting.services import vote_cast
-from tests.scoring.conftest import store_scorer
+from tests.factories import store_scorer
 
 
 def test_a_better_candidate_replaces_the_active_scorer():

@@ -19,6 +19,13 @@ from facegallery.voting.services import (
     vote_cast,
     vote_undo,
 )
+from tests.factories import FaceFactory
+
+
+@pytest.fixture
+def faces(transactional_db) -> list[Face]:
+    """Committed rows: one test votes from many threads, each with its own connection."""
+    return FaceFactory.create_batch(4)
 
 
 def counters(face: Face) -> tuple[int, int]:

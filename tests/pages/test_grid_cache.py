@@ -9,10 +9,9 @@ import re
 import pytest
 from django.test import Client
 
-from facegallery.gallery.models import Face
 from facegallery.pages import grid
-from tests.pages.test_gallery import tile_ids
-from tests.voting.faces import make_faces
+from tests.factories import FaceFactory
+from tests.pages.tiles import tile, tile_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -25,27 +24,23 @@ def shared_grid(settings):
     grid.grid_cache_clear()
 
 
-def tile(html: str, face: Face) -> str:
-    return html.split(f'id="f{face.pk}"')[1].split("</li>")[0]
-
-
 def csrf_values(html: str) -> set[str]:
     return set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
 
 
 def test_visitors_share_one_render_until_it_expires(monkeypatch):
-    (old,) = make_faces(1)
+    old = FaceFactory()
     clock = [1000.0]
     monkeypatch.setattr(grid.time, "monotonic", lambda: clock[0])
     assert tile_ids(Client().get("/").content.decode()) == [old.pk]
-    (new,) = make_faces(1)
+    new = FaceFactory()
     assert tile_ids(Client().get("/").content.decode()) == [old.pk]  # the shared render
     clock[0] += 61
     assert tile_ids(Client().get("/").content.decode()) == [new.pk, old.pk]
 
 
 def test_each_visitor_gets_a_working_csrf_token_of_their_own():
-    (face,) = make_faces(1)
+    face = FaceFactory()
     tokens = []
     for _ in range(2):
         browser = Client(enforce_csrf_checks=True)
@@ -63,7 +58,7 @@ def test_each_visitor_gets_a_working_csrf_token_of_their_own():
 
 
 def test_a_voter_sees_their_votes_pressed_with_fresh_counts_and_others_do_not(client):
-    face, other = make_faces(2)
+    face, other = FaceFactory.create_batch(2)
     stranger = Client()
     stranger.get("/")  # the shared render, before the vote
     client.post(f"/faces/{face.pk}/vote", {"label": "interesting"})
@@ -77,7 +72,7 @@ def test_a_voter_sees_their_votes_pressed_with_fresh_counts_and_others_do_not(cl
 
 
 def test_pending_messages_show_to_their_visitor_only(client):
-    face, _ = make_faces(2)
+    face, _ = FaceFactory.create_batch(2)
     client.post("/vote/act", {"action": "boring", "face": face.pk})  # no JS: notice queued
     html = client.get("/").content.decode()
     assert f"Face #{face.pk}: boring." in html
@@ -86,7 +81,7 @@ def test_pending_messages_show_to_their_visitor_only(client):
 
 
 def test_random_is_rendered_for_every_visit():
-    make_faces(3)
+    FaceFactory.create_batch(3)
     Client().get("/?sort=random")
     Client().get("/")
     assert [key[0] for key in grid._pages] == ["newest"]
@@ -97,7 +92,7 @@ def test_the_shared_pages_are_bounded_however_many_cursors_visitors_send(
 ):
     settings.GALLERY_PAGE_SIZE = 1
     monkeypatch.setattr(grid, "_CACHE_LIMIT", 2)
-    make_faces(3)
+    FaceFactory.create_batch(3)
     cursor = re.search(r"cursor=([^\"&]+)", client.get("/").content.decode())[1]
     for url in [f"/?cursor={cursor}", "/?sort=boring", "/?sort=interesting"]:
         assert client.get(url).status_code == 200
@@ -105,11 +100,11 @@ def test_the_shared_pages_are_bounded_however_many_cursors_visitors_send(
 
 
 def test_an_expired_page_serves_meanwhile_while_another_thread_renders_it(monkeypatch):
-    (old,) = make_faces(1)
+    old = FaceFactory()
     clock = [1000.0]
     monkeypatch.setattr(grid.time, "monotonic", lambda: clock[0])
     Client().get("/")
-    make_faces(1)
+    FaceFactory()
     clock[0] += 61
     grid._rendering.add(("newest", "", False))  # as if another thread were rendering it
     assert tile_ids(Client().get("/").content.decode()) == [old.pk]
