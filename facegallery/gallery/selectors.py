@@ -203,6 +203,22 @@ def face_get_visible(*, face_id: int) -> Face | None:
     return Face.objects.filter(pk=face_id, status=FaceStatus.VISIBLE).first()
 
 
+@dataclass(frozen=True)
+class Neighbours:
+    previous_id: int | None  # the visible face just before, by id (older)
+    next_id: int | None  # the visible face just after (newer)
+
+
+def face_get_neighbours(*, face_id: int) -> Neighbours:
+    """The visible faces on either side of `face_id` by id, for a face page's previous and
+    next links; `face_id` itself need not be visible. Two index seeks (face_visible_newest)."""
+    visible = Face.objects.filter(status=FaceStatus.VISIBLE).values_list("id", flat=True)
+    return Neighbours(
+        previous_id=visible.filter(id__lt=face_id).order_by("-id").first(),
+        next_id=visible.filter(id__gt=face_id).order_by("id").first(),
+    )
+
+
 def face_pool() -> QuerySet[Face]:
     """Visible faces nobody has voted on yet: the pool generation keeps topped up and vote
     mode labels first. Always filter by UNVOTED_POOL itself, so PostgreSQL can use the
