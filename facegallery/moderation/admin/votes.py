@@ -6,6 +6,9 @@ record, excluded from counters, training and exports) through moderation service
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
@@ -44,7 +47,7 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
-def _distinct(queryset, field: str) -> list[str]:
+def _distinct(queryset, field: str) -> list[Any]:  # the column's type: str or int
     return sorted({value for value in queryset.values_list(field, flat=True) if value})
 
 
@@ -57,18 +60,25 @@ def void_voters_votes(modeladmin, request, queryset):
 
 @admin.action(description="Block the selected votes' voters", permissions=["block"])
 def block_voters(modeladmin, request, queryset):
-    voters = _distinct(queryset, "voter")
-    for voter in voters:
-        voter_block(voter=voter, actor=request.user, reason="blocked from the vote list")
-    modeladmin.message_user(request, f"Blocked {len(voters)} voter(s).")
+    _block_each(modeladmin, request, queryset, field="voter", block=voter_block, noun="voter(s)")
 
 
 @admin.action(description="Block the selected votes' IP hashes", permissions=["block"])
 def block_ip_hashes(modeladmin, request, queryset):
-    hashes = _distinct(queryset, "ip_hash")
-    for ip_hash in hashes:
-        ip_hash_block(ip_hash=ip_hash, actor=request.user, reason="blocked from the vote list")
-    modeladmin.message_user(request, f"Blocked {len(hashes)} IP hash(es).")
+    _block_each(
+        modeladmin, request, queryset, field="ip_hash", block=ip_hash_block, noun="IP hash(es)"
+    )
+
+
+def _block_each(
+    modeladmin, request, queryset, *, field: str, block: Callable[..., Block], noun: str
+) -> None:
+    """Block each distinct value of the selected votes' ``field`` with the ``block`` service,
+    which takes it under the column's name: voter_block(voter=…), ip_hash_block(ip_hash=…)."""
+    values = _distinct(queryset, field)
+    for value in values:
+        block(**{field: value}, actor=request.user, reason="blocked from the vote list")
+    modeladmin.message_user(request, f"Blocked {len(values)} {noun}.")
 
 
 @admin.register(Vote)
