@@ -146,8 +146,17 @@ def run_wrk(url: str, duration: int, connections: int, threads: int, script: str
     return out, parse_wrk(out)
 
 
+def _search(pattern: str, text: str, flags: int = 0) -> re.Match[str]:
+    """A line wrk always prints."""
+    match = re.search(pattern, text, flags)
+    assert match is not None, f"wrk printed nothing matching {pattern!r}"
+    return match
+
+
 def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
+    assert match is not None, f"not a wrk latency: {text!r}"
+    value, unit = match.groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
@@ -156,8 +165,8 @@ def parse_wrk(out: str) -> dict:
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     return {
-        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
-        "requests": int(re.search(r"(\d+) requests in", out)[1]),
+        "requests_per_s": float(_search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+        "requests": int(_search(r"(\d+) requests in", out)[1]),
         "p50_ms": _ms(percentiles["50"]),
         "p99_ms": _ms(percentiles["99"]),
         "non_2xx": int(errors[1]) if errors else 0,
@@ -168,7 +177,8 @@ def parse_wrk(out: str) -> dict:
 def make_sessions(base: str, count: int) -> tuple[list[tuple[str, str]], set[int]]:
     """Sessions with a voter id (one vote each on a setup face), their CSRF tokens, and
     the setup faces (left out of the run: a second vote there adds no row)."""
-    sessions, used = [], set()
+    sessions: list[tuple[str, str]] = []
+    used: set[int] = set()
     for _ in range(count):
         jar = CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -182,7 +192,7 @@ def make_sessions(base: str, count: int) -> tuple[list[tuple[str, str]], set[int
         )
         opener.open(request).read()
         used.add(next_face)
-        cookies = {c.name: c.value for c in jar}
+        cookies = {c.name: c.value for c in jar if c.value is not None}
         sessions.append((cookies["sessionid"], cookies["csrftoken"]))
     return sessions, used
 
@@ -263,7 +273,7 @@ def main() -> None:
         )
         time.sleep(1.0)  # let requests in flight when wrk stopped finish
         added = vote_rows() - before
-        sent, ok, bad = map(int, re.search(r"VOTES sent=(\d+) ok=(\d+) bad=(\d+)", out).groups())
+        sent, ok, bad = map(int, _search(r"VOTES sent=(\d+) ok=(\d+) bad=(\d+)", out).groups())
         Path(script.name).unlink()
         # wrk stops with up to one request per connection in flight: the server still records
         # those, so rows land between the answered and the sent count; exact means that,
@@ -305,8 +315,8 @@ def main() -> None:
     }
     config["faces"] = Face.objects.count()
     config["votes_before"] = before
-    path = write_results("load_gallery", {"config": config, "results": results}, args.json)
-    print(f"results: {path}")
+    written = write_results("load_gallery", {"config": config, "results": results}, args.json)
+    print(f"results: {written}")
 
 
 if __name__ == "__main__":

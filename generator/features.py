@@ -13,8 +13,12 @@ is never drawn; the move into point k is drawn when the pen was down after point
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from generator.likelihood import DrawingNLL
 
 STAT_NAMES = (
     "num_points",
@@ -238,7 +242,7 @@ def _raster(p: _Points, size: int = RASTER_SIZE) -> np.ndarray:
     return (np.log1p(hist) / np.log(8.0)).astype(np.float32)
 
 
-def nll_stats(nlls: Sequence[object]) -> np.ndarray:
+def nll_stats(nlls: Sequence[DrawingNLL]) -> np.ndarray:
     """(B, len(NLL_NAMES)) float32 from generator.likelihood.DrawingNLL results."""
     rows = [
         (

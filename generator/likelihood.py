@@ -102,7 +102,7 @@ def summarise(per_step: np.ndarray, pen_lift: np.ndarray) -> DrawingNLL:
     if n == 0:
         return DrawingNLL(total, per_step, np.zeros(0), total)
     lifted = pen_lift > 0.5
-    stroke_of_point = np.cumsum(lifted) - lifted  # strokes end at a lifted point
+    stroke_of_point: np.ndarray = np.cumsum(lifted) - lifted  # strokes end at a lifted point
     stroke_of_step = np.append(stroke_of_point, stroke_of_point[-1])  # end state -> last stroke
     per_stroke = np.bincount(stroke_of_step, weights=per_step)
     return DrawingNLL(total, per_step, per_stroke, total / (n + 1))

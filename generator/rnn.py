@@ -37,6 +37,9 @@ class MagentaLSTMCell(nn.Module):
       ``bias``: (4 * hidden_size,) as stored in the checkpoint, forget bias NOT included.
     """
 
+    weight: Tensor  # registered buffers, declared for the type checker
+    bias: Tensor
+
     def __init__(self, input_size: int = 5, hidden_size: int = 512) -> None:
         super().__init__()
         self.input_size = input_size  # stroke-5: dx, dy, p1, p2, p3

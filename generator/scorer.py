@@ -97,6 +97,9 @@ class RasterEncoder(nn.Module):
 class ScorerNet(nn.Module):
     """Standardised tabular features (+ raster code) -> MLP -> one logit."""
 
+    mean: Tensor  # registered buffers, declared for the type checker: (D,) each
+    std: Tensor
+
     def __init__(self, config: ScorerConfig) -> None:
         super().__init__()
         n_tab = len(config.tabular_names())
@@ -199,7 +202,7 @@ def artifact_bytes(net: ScorerNet) -> bytes:
     return buffer.getvalue()
 
 
-def load_scorer(artifact: bytes, config: dict) -> tuple[ScorerNet, ScorerConfig]:
+def load_scorer(artifact: bytes | memoryview, config: dict) -> tuple[ScorerNet, ScorerConfig]:
     """Rebuild a scorer; any damage to the bytes or config raises ScorerLoadError."""
     try:
         cfg = ScorerConfig.from_dict(config)

@@ -106,8 +106,9 @@ def face_detail(request, face_id: int):
     return _face_detail_out(face, mine.get(face.pk))
 
 
+# exclude is not Query[list[int] | None]: ninja would add null to its OpenAPI schema.
 @router.get("/vote/next", response={200: NextFaceOut, **ERRORS}, tags=["votes"])
-def next_for_voting(request, exclude: Query[list[int]] = None):
+def next_for_voting(request, exclude: Query[list[int]] = None):  # type: ignore[assignment]
     """The next face this visitor has not voted on (exclude: faces skipped so far)."""
     skipped = face_ids_valid((exclude or [])[:500])
     face = face_get_next_for_voting(voter=voter_for(request), exclude_ids=skipped)

@@ -9,7 +9,12 @@ from django.utils.html import format_html, format_html_join
 
 from facegallery.exports.labels import DEFAULT_RATIO
 from facegallery.exports.models import ExportJob
-from facegallery.exports.options import DEFAULT_STATUS_NAMES, STATUS_NAMES, export_spec_from_options
+from facegallery.exports.options import (
+    DEFAULT_STATUS_NAMES,
+    STATUS_NAMES,
+    ExportOptions,
+    export_spec_from_options,
+)
 from facegallery.exports.selectors import generator_names
 from facegallery.exports.services import FORMATS, ExportError, export_spec_check
 from facegallery.exports.services.jobs import export_job_create
@@ -36,11 +41,14 @@ class ExportJobForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["generator"].choices = [("", "any")] + [(n, n) for n in generator_names()]
+        generator = self.fields["generator"]
+        assert isinstance(generator, forms.ChoiceField)
+        generator.choices = [("", "any")] + [(n, n) for n in generator_names()]
 
     def clean(self):
         data = super().clean()
-        options = {
+        assert data is not None  # a ModelForm's clean() returns cleaned_data
+        options: ExportOptions = {
             "min_votes": data.get("min_votes") or 0,
             "since": data["since"].isoformat() if data.get("since") else None,
             "until": data["until"].isoformat() if data.get("until") else None,

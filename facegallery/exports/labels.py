@@ -80,7 +80,7 @@ def split_ratio_parse(text: str) -> tuple[int, int, int]:
             f"split ratio must be three whole percentages summing to 100, e.g. 80/10/10, "
             f"got {text!r}"
         )
-    return ratio  # type: ignore[return-value]
+    return ratio
 
 
 def split_bucket(face_id: int) -> int:

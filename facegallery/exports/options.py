@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, datetime, time, timedelta
+from typing import TypedDict
 
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -15,6 +16,18 @@ from facegallery.gallery.models import FaceStatus
 
 STATUS_NAMES = {choice.label: choice.value for choice in FaceStatus}  # visible, filtered, hidden
 DEFAULT_STATUS_NAMES = [FaceStatus(s).label for s in DEFAULT_STATUSES]
+
+
+class ExportOptions(TypedDict, total=False):
+    """export_spec_from_options' arguments but format, as stored in ExportJob.options (JSON)."""
+
+    min_votes: int
+    since: str | None
+    until: str | None
+    generator: str | None
+    status: list[str] | None
+    label_rule: str
+    split: str
 
 
 def _moment(text: str, option: str, *, end_of_day: bool) -> datetime:

@@ -20,7 +20,7 @@ class ModerationConfig(AppConfig):
         from django.contrib import admin
 
         class AccessAttemptAdminWithoutCleanup(AccessAttemptAdmin):
-            actions = []
+            actions: list[str] = []
 
         if admin.site.is_registered(AccessAttempt):
             admin.site.unregister(AccessAttempt)

@@ -21,6 +21,7 @@ import logging
 
 from django.core.paginator import Paginator
 from django.db import OperationalError, connections, transaction
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ class EstimatedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        if not hasattr(queryset, "query"):
+        if not isinstance(queryset, QuerySet):
             return super().count
         if not queryset.query.where and not queryset.query.distinct:
             estimate = table_row_estimate(queryset.model, queryset.db)

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -32,7 +32,7 @@ class ModerationError(Exception):
 
 
 def _event(
-    actor: AbstractBaseUser,
+    actor: User,
     action: str,
     *,
     face_id: int | None = None,
@@ -76,7 +76,7 @@ def _open_reports_by_face(face_ids: list[int]) -> dict[int, int]:
 
 
 @transaction.atomic
-def face_hide(*, face_ids: Iterable[int], actor: AbstractBaseUser) -> int:
+def face_hide(*, face_ids: Iterable[int], actor: User) -> int:
     """Hide faces from every public page and resolve their open reports as "face hidden"."""
     faces = [face for face in _lock_faces(face_ids) if face.status != FaceStatus.HIDDEN]
     ids = [face.pk for face in faces]
@@ -101,7 +101,7 @@ def face_hide(*, face_ids: Iterable[int], actor: AbstractBaseUser) -> int:
 
 
 @transaction.atomic
-def face_unhide(*, face_ids: Iterable[int], actor: AbstractBaseUser) -> int:
+def face_unhide(*, face_ids: Iterable[int], actor: User) -> int:
     """Give hidden faces back the status they had before they were hidden (else visible)."""
     faces = [face for face in _lock_faces(face_ids) if face.status == FaceStatus.HIDDEN]
     ids = [face.pk for face in faces]
@@ -135,9 +135,7 @@ def face_unhide(*, face_ids: Iterable[int], actor: AbstractBaseUser) -> int:
     return len(faces)
 
 
-def _set_featured(
-    face_ids: Iterable[int], actor: AbstractBaseUser, *, featured: bool, action: str
-) -> int:
+def _set_featured(face_ids: Iterable[int], actor: User, *, featured: bool, action: str) -> int:
     faces = [face for face in _lock_faces(face_ids) if face.featured != featured]
     if featured:
         # Pinning a face nobody can see would pin nothing.
@@ -159,18 +157,18 @@ def _set_featured(
 
 
 @transaction.atomic
-def face_feature(*, face_ids: Iterable[int], actor: AbstractBaseUser) -> int:
+def face_feature(*, face_ids: Iterable[int], actor: User) -> int:
     """Pin visible faces to the top of the gallery (faces that are not visible are skipped)."""
     return _set_featured(face_ids, actor, featured=True, action=Action.FACE_FEATURE)
 
 
 @transaction.atomic
-def face_unfeature(*, face_ids: Iterable[int], actor: AbstractBaseUser) -> int:
+def face_unfeature(*, face_ids: Iterable[int], actor: User) -> int:
     return _set_featured(face_ids, actor, featured=False, action=Action.FACE_UNFEATURE)
 
 
 @transaction.atomic
-def face_delete(*, face_ids: Iterable[int], actor: AbstractBaseUser) -> int:
+def face_delete(*, face_ids: Iterable[int], actor: User) -> int:
     """Delete faces with their votes and reports; the event keeps how to draw them again."""
     faces = _lock_faces(face_ids)
     ids = [face.pk for face in faces]
@@ -201,7 +199,7 @@ def face_delete(*, face_ids: Iterable[int], actor: AbstractBaseUser) -> int:
 
 @transaction.atomic
 def report_dismiss(
-    *, actor: AbstractBaseUser, report_ids: Iterable[int] = (), face_ids: Iterable[int] = ()
+    *, actor: User, report_ids: Iterable[int] = (), face_ids: Iterable[int] = ()
 ) -> int:
     """Dismiss open reports: the given ones and all of the given faces'. Returns how many."""
     report_ids, face_ids = list(report_ids), list(face_ids)
@@ -231,7 +229,7 @@ def report_dismiss(
 
 
 @transaction.atomic
-def voter_votes_void(*, voter: str, actor: AbstractBaseUser) -> int:
+def voter_votes_void(*, voter: str, actor: User) -> int:
     """Void every vote of a voter (spam): kept for the record, gone from counters,
     training and exports. Returns how many votes were voided."""
     if not voter:
@@ -255,7 +253,7 @@ def voter_votes_void(*, voter: str, actor: AbstractBaseUser) -> int:
     return count
 
 
-def _block(*, kind: str, value: str, reason: str, actor: AbstractBaseUser, action: str) -> Block:
+def _block(*, kind: str, value: str, reason: str, actor: User, action: str) -> Block:
     value = value.strip()
     if not value:
         raise ModerationError(f"name the {Block.Kind(kind).label} to block")
@@ -270,7 +268,7 @@ def _block(*, kind: str, value: str, reason: str, actor: AbstractBaseUser, actio
 
 
 @transaction.atomic
-def voter_block(*, voter: str, actor: AbstractBaseUser, reason: str = "") -> Block:
+def voter_block(*, voter: str, actor: User, reason: str = "") -> Block:
     """Stop a voter from voting and reporting (idempotent)."""
     return _block(
         kind=Block.Kind.VOTER, value=voter, reason=reason, actor=actor, action=Action.VOTER_BLOCK
@@ -278,7 +276,7 @@ def voter_block(*, voter: str, actor: AbstractBaseUser, reason: str = "") -> Blo
 
 
 @transaction.atomic
-def ip_hash_block(*, ip_hash: str, actor: AbstractBaseUser, reason: str = "") -> Block:
+def ip_hash_block(*, ip_hash: str, actor: User, reason: str = "") -> Block:
     """Stop everyone behind an IP hash from voting and reporting (idempotent)."""
     return _block(
         kind=Block.Kind.IP_HASH,
@@ -290,7 +288,7 @@ def ip_hash_block(*, ip_hash: str, actor: AbstractBaseUser, reason: str = "") ->
 
 
 @transaction.atomic
-def block_remove(*, block_ids: Iterable[int], actor: AbstractBaseUser) -> int:
+def block_remove(*, block_ids: Iterable[int], actor: User) -> int:
     blocks = list(Block.objects.select_for_update().filter(pk__in=list(block_ids)))
     Block.objects.filter(pk__in=[block.pk for block in blocks]).delete()
     _record(

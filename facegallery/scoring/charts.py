@@ -22,11 +22,15 @@ def loop_chart_svg(points: list[LoopPoint]) -> str:
     versions = [p.version for p in points]
     aucs = [p.auc if p.auc is not None else float("nan") for p in points]
     # Versions that never filtered (not promoted) admitted no faces: they have no share.
-    shown = [p for p in points if p.shown_interesting_share is not None]
+    shown = [
+        (p.version, p.shown_interesting_share)
+        for p in points
+        if p.shown_interesting_share is not None
+    ]
     axes.plot(versions, aucs, marker="o", label="held-out AUC")
     axes.plot(
-        [p.version for p in shown],
-        [p.shown_interesting_share for p in shown],
+        [version for version, _ in shown],
+        [share for _, share in shown],
         marker="s",
         label="interesting share of votes on faces it admitted",
     )

@@ -12,6 +12,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -86,7 +87,7 @@ def _count_all(keys: list[tuple[str, int]]) -> list[int]:
     (Django's cache.incr costs two round trips a key, EXISTS then INCR). Otherwise (a
     cache backend without a Redis client) through the cache API, key by key.
     """
-    backend = getattr(cache, "_cache", None)  # Django's RedisCacheClient, if Redis
+    backend: Any = getattr(cache, "_cache", None)  # Django's RedisCacheClient, if Redis
     if not hasattr(backend, "get_client"):
         return [_count(key, window) for key, window in keys]
     pipe = backend.get_client(write=True).pipeline(transaction=True)

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Field, Q
 from django.utils import timezone
 
 from facegallery.gallery.models import Face, FaceStatus
@@ -70,7 +70,11 @@ def _lock_visible_face(face_id: int, *, voter: str | None = None, ip_hash: str =
         [*params, face_id, FaceStatus.VISIBLE],
     )
     face = next(iter(faces), None)
-    if voter is not None and (face.blocked if face else _is_blocked(voter, ip_hash)):
+    if voter is not None and (
+        face.blocked  # type: ignore[attr-defined]  # raw()'s extra column: unknown to the stubs
+        if face
+        else _is_blocked(voter, ip_hash)
+    ):
         raise VoterBlocked("you are blocked from voting")
     if face is None:
         raise FaceNotFound(f"face {face_id} does not exist")
@@ -112,12 +116,19 @@ def _apply(face: Face, interesting: int, boring: int) -> None:
     for field, value in ranking.items():
         setattr(face, field, value)
     fields = ["interesting_count", "boring_count", *ranking]
-    columns = ", ".join(f'"{Face._meta.get_field(field).column}" = %s' for field in fields)
+    columns = ", ".join(f'"{_face_column(field)}" = %s' for field in fields)
     with connection.cursor() as cursor:
         cursor.execute(
             f'UPDATE "{_FACE}" SET {columns} WHERE id = %s',
             [*(getattr(face, field) for field in fields), face.pk],
         )
+
+
+def _face_column(name: str) -> str:
+    field = Face._meta.get_field(name)
+    # A column of the table (not a reverse relation, nor a field without a column).
+    assert isinstance(field, Field) and field.column is not None
+    return field.column
 
 
 def _delta(label: str | None, sign: int) -> tuple[int, int]:

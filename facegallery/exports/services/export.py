@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from django.utils import timezone
@@ -22,7 +23,16 @@ from facegallery.gallery.models import GeneratorModel
 
 logger = logging.getLogger(__name__)
 
-FACE_WRITERS = {
+
+class FaceWriter(Protocol):
+    """A face format's writer: made with (output, soft=...), fed chunk by chunk."""
+
+    def write(self, chunk: selectors.FaceChunk, labels: np.ndarray, splits: np.ndarray) -> None: ...
+    def finish(self) -> list[str]: ...  # the names of the files it wrote
+    def close(self) -> None: ...
+
+
+FACE_WRITERS: dict[str, Callable[..., FaceWriter]] = {
     "npz": NpzWriter,
     "ndjson": QuickDrawWriter,
     "parquet": ParquetFaceWriter,
@@ -153,7 +163,7 @@ def _write_votes(spec, output, id_bound, total, progress) -> tuple[list[str], Ex
     return files, stats
 
 
-def _close_quietly(writer) -> None:
+def _close_quietly(writer: FaceWriter | VoteWriter) -> None:
     """Release the writer's file handles after a failure; the scratch folder goes anyway."""
     try:
         writer.close()

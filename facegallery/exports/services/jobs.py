@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from facegallery.exports.models import ExportJob
-from facegallery.exports.options import export_spec_from_options
+from facegallery.exports.options import ExportOptions, export_spec_from_options
 from facegallery.exports.services.export import export_dataset, export_spec_check
 from facegallery.exports.services.files import ExportError
 
@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY_SECONDS = 1.0  # one UPDATE a second is plenty for a progress bar
 
 
-def export_job_create(*, format: str, options: dict, requested_by=None) -> ExportJob:
+def export_job_create(*, format: str, options: ExportOptions, requested_by=None) -> ExportJob:
     """Validate the options, record the job and queue it once the row is committed."""
     from facegallery.exports.tasks import export_job_run as export_job_run_task
 

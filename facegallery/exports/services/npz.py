@@ -19,7 +19,7 @@ import shutil
 import struct
 import zipfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 import numpy as np
 
@@ -88,7 +88,7 @@ def _element(points: bytes) -> bytes:
 # --- npy members ------------------------------------------------------------------------------
 
 
-def _npy_header(out: BinaryIO, dtype: str, shape: tuple[int, ...]) -> None:
+def _npy_header(out: IO[bytes], dtype: str, shape: tuple[int, ...]) -> None:
     header = {"descr": dtype, "fortran_order": False, "shape": shape}
     np.lib.format.write_array_header_1_0(out, header)
 
@@ -194,7 +194,7 @@ def _zip(path: Path) -> zipfile.ZipFile:
     return zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED, allowZip64=True)
 
 
-def _copy(path: Path, out: BinaryIO) -> None:
+def _copy(path: Path, out: IO[bytes]) -> None:
     with open(path, "rb") as src:
         shutil.copyfileobj(src, out, _COPY)
 

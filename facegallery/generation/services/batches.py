@@ -12,6 +12,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -94,7 +95,7 @@ def generation_top_up(*, generator_name: str | None = None) -> TopUp:
             in_flight += 1
             expected += batch.count * admit_rate
         for batch_id in [*stale, *created]:
-            transaction.on_commit(lambda b=batch_id: face_generate_batch_task.delay(b))
+            transaction.on_commit(partial(face_generate_batch_task.delay, batch_id))
     if created or stale:
         logger.info(
             "top-up: pool %s, enqueued %s new and %s stale batches", pool, len(created), len(stale)

@@ -210,7 +210,8 @@ class FaceAdmin(admin.ModelAdmin):
 
     @admin.display(description="open reports")
     def open_reports_display(self, face: Face):
-        return face.open_reports or ""
+        # Set on the page's faces by FaceChangeList, on the face page's by get_object.
+        return face.open_reports or ""  # type: ignore[attr-defined]
 
     @admin.display(description="created", ordering="id")
     def created_at(self, face: Face):

@@ -113,8 +113,8 @@ def face_feature_batch(*, config: ScorerConfig, rows: Sequence[dict]) -> Feature
     generator__scale_factor (see selectors.face_rows_for_features), in order."""
     if not rows:
         width = len(config.tabular_names())
-        raster = np.zeros((0, features.RASTER_SIZE, features.RASTER_SIZE), np.float32)
-        return FeatureBatch(np.zeros((0, width), np.float32), raster if config.use_raster else None)
+        empty = np.zeros((0, features.RASTER_SIZE, features.RASTER_SIZE), np.float32)
+        return FeatureBatch(np.zeros((0, width), np.float32), empty if config.use_raster else None)
     parts: list[tuple[np.ndarray, FeatureBatch]] = []
     groups: dict[tuple[str, float], list[int]] = {}
     for k, row in enumerate(rows):

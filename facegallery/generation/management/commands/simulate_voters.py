@@ -13,6 +13,8 @@ Run it on a scratch database: it refuses to mix its votes with real ones.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError
@@ -29,7 +31,7 @@ from facegallery.voting.services import vote_cast
 from generator.tastes import TASTES, taste_likes
 
 
-def _taste_of_faces(taste: str, rows: list[dict]) -> np.ndarray:
+def _taste_of_faces(taste: str, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
     if not rows:
         return np.zeros(0, bool)
     scale = rows[0]["generator__scale_factor"]
