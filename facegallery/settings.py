@@ -20,7 +20,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
-def env_str(name: str, default: str | None = None) -> str | None:
+def env_str(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
@@ -66,7 +66,7 @@ def env_secret(name: str) -> str | None:
     return os.environ.get(name)
 
 
-def env_database(name: str) -> dict:
+def env_database(name: str) -> dj_database_url.DBConfig:
     raw = os.environ.get(name)
     if not raw:
         raise ImproperlyConfigured(

@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db.models import BooleanField, F, Q, QuerySet
+from django.db.models import BooleanField, F, Field, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from facegallery.gallery.ids import face_id_valid
@@ -135,9 +135,10 @@ def _after(segment: Segment, value: float | int, last_id: int) -> Q | RawSQL:
     # A row comparison, not "a < v OR (a = v AND id < i)": PostgreSQL seeks the composite
     # index to it, where the OR form would scan every tie (thousands of faces share 0.0).
     operator = "<" if segment.descending else ">"
-    column = Face._meta.get_field(segment.column).column  # from the fixed list above
+    field = Face._meta.get_field(segment.column)  # from the fixed list above
+    assert isinstance(field, Field) and field.column  # a column of the table
     return RawSQL(
-        f'("gallery_face"."{column}", "gallery_face"."id") {operator} (%s, %s)',
+        f'("gallery_face"."{field.column}", "gallery_face"."id") {operator} (%s, %s)',
         (value, last_id),
         output_field=BooleanField(),
     )
