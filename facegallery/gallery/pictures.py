@@ -4,7 +4,8 @@ Every still picture of a face comes from :func:`face_svg`, at any size: a 56 px 
 200 px gallery tile, the downloaded file. Its strokes are :data:`FACE_STROKE_PX` screen
 pixels wide whatever the size (non-scaling strokes), so a thumbnail reads like the full
 picture, neither hairline nor blot. The live drawing (:func:`face_animation`) is the one
-exception: templates/gallery/_drawing.html draws it in drawing units.
+exception: templates/gallery/_drawing.html draws it in drawing units. Link previews get a PNG
+(:func:`face_share_png`), the one format their crawlers all read.
 
 A face's strokes never change, so the markup is memoised per process: the gallery renders
 24 faces a page and most requests hit the memo.
@@ -17,8 +18,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from PIL import Image
 
-from generator.render import render_svg, svg_stroke_paths, svg_view_box
+from generator.render import png_bytes, render_png, render_svg, svg_stroke_paths, svg_view_box
 from generator.strokes import stroke3_from_bytes, stroke3_to_polylines
 
 FACE_STROKE_PX = 2.0  # screen pixels, at every size a still picture is shown
@@ -115,3 +117,29 @@ def stroke_timings(polylines: list[np.ndarray]) -> list[tuple[float, float]]:
         timings.append((clock * squeeze, duration * squeeze))
         clock += duration + PEN_LIFT
     return timings
+
+
+# --- The link-preview picture ---------------------------------------------------------------
+
+SHARE_WIDTH, SHARE_HEIGHT = 1200, 630  # Open Graph's recommended 1.91:1 (summary_large_image)
+SHARE_LINE_PX = 5.0  # previews are shown at a third to half this size: ~2 px strokes there
+SHARE_PADDING_PX = 48
+
+
+def face_share_png(face) -> bytes:
+    """A SHARE_WIDTH x SHARE_HEIGHT PNG of the face, dark on white, centred: the picture a
+    link preview (og:image) shows. Raises CorruptStrokes as :func:`face_svg` does."""
+    return _share_png(bytes(face.strokes))
+
+
+@lru_cache(maxsize=64)  # ~40 KB each; crawlers ask for the same few faces in bursts
+def _share_png(strokes: bytes) -> bytes:
+    square = render_png(
+        stroke3_from_bytes(strokes),
+        size=SHARE_HEIGHT,
+        line_width=SHARE_LINE_PX,
+        padding=SHARE_PADDING_PX,
+    )
+    canvas = Image.new("RGB", (SHARE_WIDTH, SHARE_HEIGHT), (255, 255, 255))
+    canvas.paste(square, ((SHARE_WIDTH - SHARE_HEIGHT) // 2, 0))
+    return png_bytes(canvas)

@@ -1,16 +1,32 @@
-"""The gallery grid, a face's page and its SVG download: parse, call a selector, present."""
+"""The gallery grid, a face's page and its SVG and PNG pictures: parse, call a selector, present."""
 
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from facegallery.gallery.pictures import face_animation, face_svg
-from facegallery.gallery.selectors import InvalidCursor, Sort, face_get_visible
+from facegallery.gallery.pictures import (
+    SHARE_HEIGHT,
+    SHARE_WIDTH,
+    face_animation,
+    face_share_png,
+    face_svg,
+)
+from facegallery.gallery.selectors import (
+    InvalidCursor,
+    Sort,
+    face_get_neighbours,
+    face_get_visible,
+)
 from facegallery.pages.grid import gallery_html
 from facegallery.voting.identity import voter_if_known
 from facegallery.voting.selectors import vote_labels_for_faces
+
+# The downloaded SVG's width and height: an image viewer opens it at a sensible size (without
+# them, at the viewBox's 500-1,100 units) and its strokes are FACE_STROKE_PX screen pixels.
+DOWNLOAD_PX = 512
 
 
 def _bad_request(request, message: str) -> HttpResponse:
@@ -45,7 +61,11 @@ def face_detail(request, face_id: int):
         "face": face,
         "drawing": face_animation(face),
         "my_vote": vote_labels_for_faces(voter=voter, face_ids=[face.pk]).get(face.pk),
-        "permalink": request.build_absolute_uri(),
+        "permalink": request.build_absolute_uri(reverse("gallery:face", args=[face.pk])),
+        "neighbours": face_get_neighbours(face_id=face.pk),
+        # Link previews (Open Graph, Twitter) need absolute URLs.
+        "share_image": request.build_absolute_uri(reverse("gallery:face_png", args=[face.pk])),
+        "share_size": (SHARE_WIDTH, SHARE_HEIGHT),
     }
     return render(request, "gallery/face.html", context)
 
@@ -55,8 +75,20 @@ def face_svg_download(request, face_id: int):
     face = face_get_visible(face_id=face_id)
     if face is None:
         raise Http404("no such face")
-    response = HttpResponse(face_svg(face, color="#222"), content_type="image/svg+xml")
+    svg = face_svg(face, color="#222", size=DOWNLOAD_PX)
+    response = HttpResponse(svg, content_type="image/svg+xml")
     response["Content-Disposition"] = f'attachment; filename="face-{face.pk}.svg"'
     # Short: a face a moderator hides must stop being served soon, caches included.
     response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_GET
+def face_png(request, face_id: int):
+    """The face as a PNG for link previews (og:image): the one picture crawlers can read."""
+    face = face_get_visible(face_id=face_id)
+    if face is None:
+        raise Http404("no such face")
+    response = HttpResponse(face_share_png(face), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=300"  # as the SVG download: hides take hold
     return response

@@ -12,6 +12,7 @@ gallery_urls = (
         path("", gallery.gallery, name="gallery"),
         path("faces/<int:face_id>", gallery.face_detail, name="face"),
         path("faces/<int:face_id>.svg", gallery.face_svg_download, name="face_svg"),
+        path("faces/<int:face_id>.png", gallery.face_png, name="face_png"),
     ],
     "gallery",
 )

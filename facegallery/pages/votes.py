@@ -46,7 +46,8 @@ def see_other(url: str) -> HttpResponseRedirect:
 
 
 def _next_url(request, default: str) -> str:
-    wanted = request.POST.get("next", "")
+    """The form's own-site `next` (POST, or GET for a form's page), else `default`."""
+    wanted = request.POST.get("next", "") or request.GET.get("next", "")
     safe = url_has_allowed_host_and_scheme(
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
@@ -138,8 +139,13 @@ def face_report(request, face_id: int):
         if request.htmx:
             return render(request, "voting/_report_done.html", {"face": face})
         messages.success(request, "Thanks: a moderator will look at this face.")
-        return see_other(reverse("gallery:face", args=[face.pk]))
+        return see_other(_next_url(request, reverse("gallery:face", args=[face.pk])))
     template = "voting/_report_form.html" if request.htmx else "voting/report.html"
     status = 400 if request.method == "POST" else 200
-    context = {"face": face, "form": form, "svg": face_svg(face)}
+    context = {
+        "face": face,
+        "form": form,
+        "svg": face_svg(face),
+        "next_url": _next_url(request, ""),  # vote mode's report comes back to vote mode
+    }
     return render(request, template, context, status=status)
