@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,7 +104,7 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     elif report.when == "teardown":
         row.failed += report.failed
         # Fixtures record their counts as they finish, so read them after teardown.
-        properties = dict(item.user_properties)
+        properties: dict[str, Any] = dict(item.user_properties)
         row.examples += int(properties.get("examples", 0))
         for key in ("votes_acknowledged", "votes_lost", "server_errors"):
             setattr(row, key, getattr(row, key) + int(properties.get(key, 0)))
@@ -111,7 +113,7 @@ def pytest_runtest_makereport(item: pytest.Item, call):
 
 
 @pytest.fixture
-def tried(request) -> Counter:
+def tried(request) -> Iterator[Counter]:
     """Count generated requests by status: `tried[response.status_code] += 1`. The totals go
     into the report (one fixture per test, so hypothesis examples accumulate)."""
     statuses: Counter = Counter()

@@ -34,7 +34,7 @@ def imported_modules(path: Path, package: str) -> set[str]:
     """Every module named by an import in `path` (a module of `package`), relative imports
     resolved."""
     tree = ast.parse(path.read_text(), filename=str(path))
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)

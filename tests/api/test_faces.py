@@ -33,16 +33,16 @@ def test_pages_follow_the_cursor_through_ties_without_gaps_or_repeats(client):
 
 
 def test_filters_select_featured_and_well_voted_faces(client):
-    plain = FaceFactory()
+    plain = FaceFactory.create()
     voted = FaceFactory.create_batch(2, interesting_count=2, boring_count=1)
-    star = FaceFactory(featured=True)
+    star = FaceFactory.create(featured=True)
     assert all_pages(client, "featured=true") == [star.pk]
     assert all_pages(client, "min_votes=3") == [f.pk for f in reversed(voted)]
     assert plain.pk in all_pages(client, "featured=false")
 
 
 def test_the_detail_has_stroke3_strokes_and_an_svg(client):
-    face = FaceFactory(interesting_count=1)
+    face = FaceFactory.create(interesting_count=1)
     body = client.get(f"/api/faces/{face.pk}").json()
     assert body["strokes"] == face_strokes3(face).tolist()
     assert body["svg"].startswith("<svg") and body["interesting_count"] == 1
@@ -63,7 +63,7 @@ def test_the_detail_has_stroke3_strokes_and_an_svg(client):
     ],
 )
 def test_bad_queries_get_400_with_a_detail_message(client, url):
-    FaceFactory()
+    FaceFactory.create()
     response = client.get(url)
     assert response.status_code == 400
     assert isinstance(response.json()["detail"], str) and response.json()["detail"]

@@ -8,6 +8,8 @@ face's counters still equal its vote rows.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
@@ -46,7 +48,7 @@ def flatmap_path_parameters(context, path_parameters):
 
 
 @pytest.fixture
-def faces(settings_for_fuzz) -> list[Face]:
+def faces(settings_for_fuzz) -> Iterator[list[Face]]:
     made = FaceFactory.create_batch(5)
     known_faces[:] = [face.pk for face in made]
     yield made
@@ -62,7 +64,7 @@ def settings_for_fuzz(settings):
 
 
 @pytest.fixture
-def app() -> WSGIHandler:
+def app() -> Iterator[WSGIHandler]:
     """The production WSGI stack, minus closing the connection after each request (that
     would end the test's transaction; Django's own test client does the same)."""
     for signal in (request_started, request_finished):

@@ -20,7 +20,7 @@ def browser() -> tuple[Client, dict]:
     return client, {"X-CSRFToken": token}
 
 
-def put(client, headers, face_id, body) -> object:
+def put(client, headers, face_id, body):
     data = body if isinstance(body, str) else json.dumps(body)
     return client.put(
         f"/api/faces/{face_id}/vote", data, content_type="application/json", headers=headers
@@ -29,7 +29,7 @@ def put(client, headers, face_id, body) -> object:
 
 def test_a_vote_is_cast_changed_and_undone(browser):
     client, headers = browser
-    face = FaceFactory()
+    face = FaceFactory.create()
     first = put(client, headers, face.pk, {"label": "interesting"}).json()
     assert first == {
         "face_id": face.pk, "label": "interesting", "interesting_count": 1, "boring_count": 0,
@@ -45,7 +45,7 @@ def test_a_vote_is_cast_changed_and_undone(browser):
 
 def test_state_changes_without_the_csrf_token_are_refused(browser):
     client, _ = browser
-    face = FaceFactory()
+    face = FaceFactory.create()
     for response in [
         put(client, {}, face.pk, {"label": "boring"}),
         client.delete(f"/api/faces/{face.pk}/vote"),
@@ -71,7 +71,7 @@ def test_state_changes_without_the_csrf_token_are_refused(browser):
 )
 def test_bad_bodies_get_4xx_json_and_record_nothing(browser, body, status):
     client, headers = browser
-    face = FaceFactory()
+    face = FaceFactory.create()
     response = put(client, headers, face.pk, body)
     assert response.status_code == status
     assert response.json()["detail"]
@@ -81,7 +81,7 @@ def test_bad_bodies_get_4xx_json_and_record_nothing(browser, body, status):
 @pytest.mark.bad_input("unknown face ids and wrong methods")
 def test_wrong_methods_and_unknown_faces_get_json_errors(browser):
     client, headers = browser
-    face = FaceFactory()
+    face = FaceFactory.create()
     response = client.post(
         f"/api/faces/{face.pk}/vote", '{"label": "boring"}', content_type="application/json",
         headers=headers,
@@ -93,7 +93,7 @@ def test_wrong_methods_and_unknown_faces_get_json_errors(browser):
 
 def test_a_report_is_created_once(browser):
     client, headers = browser
-    face = FaceFactory()
+    face = FaceFactory.create()
     for _ in range(2):
         response = client.post(
             f"/api/faces/{face.pk}/reports", {"reason": "rude"}, content_type="application/json",
@@ -108,7 +108,7 @@ def test_a_report_is_created_once(browser):
 def test_a_report_body_that_is_not_an_object_is_refused(browser, body):
     # Found by the schemathesis run: [] used to pass as a report with the default reason.
     client, headers = browser
-    face = FaceFactory()
+    face = FaceFactory.create()
     response = client.post(
         f"/api/faces/{face.pk}/reports", body, content_type="application/json", headers=headers
     )
@@ -120,7 +120,7 @@ def test_a_report_body_that_is_not_an_object_is_refused(browser, body):
 def test_a_reason_with_a_nul_character_is_refused(browser):
     # Found by the schemathesis run: PostgreSQL text cannot hold NUL, so this was a 500.
     client, headers = browser
-    face = FaceFactory()
+    face = FaceFactory.create()
     response = client.post(
         f"/api/faces/{face.pk}/reports", {"reason": "rude\x00"}, content_type="application/json",
         headers=headers,

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def postgres(tmp_path) -> tuple[EmbeddedPostgres, str]:
+def postgres(tmp_path) -> Iterator[tuple[EmbeddedPostgres, str]]:
     server = EmbeddedPostgres(tmp_path / "pg")
     yield server, server.start(database="facegallery")
     server.stop()
@@ -37,6 +38,7 @@ def start_load(database_url: str, redis_url: str, results: Path, *extra: str) ->
 
 def wait_until_visitors_start(load: subprocess.Popen) -> list[str]:
     """The driver's output up to its 'visitors start' line (the fault goes in after it)."""
+    assert load.stdout is not None  # start_load pipes it
     seen = []
     for line in load.stdout:
         seen.append(line)

@@ -13,7 +13,7 @@ _READERS = {"env_str", "env_bool", "env_int", "env_list", "env_secret", "env_dat
 def settings_variables() -> set[str]:
     """The first argument of every env_* call in facegallery/settings.py."""
     tree = ast.parse((REPO_ROOT / "facegallery" / "settings.py").read_text())
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)
@@ -21,6 +21,7 @@ def settings_variables() -> set[str]:
             and node.func.id in _READERS
             and node.args
             and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
         ):
             names.add(node.args[0].value)
             if node.func.id == "env_secret":  # a secret may come from a file instead

@@ -33,5 +33,5 @@ def test_the_oldest_and_newest_faces_have_a_neighbour_on_one_side_only():
 
 
 def test_a_face_alone_has_no_neighbours():
-    face = FaceFactory()
+    face = FaceFactory.create()
     assert face_get_neighbours(face_id=face.pk) == Neighbours(None, None)

@@ -42,6 +42,7 @@ def test_sample_writes_a_grid_png_and_svgs(tmp_path: Path, face_model_path: Path
         assert image.format == "PNG"
         assert image.size == (257, 257)  # 2 x 2 cells of 128 px + 1 px separator
         darkest, _ = image.convert("L").getextrema()
+        assert isinstance(darkest, int | float)  # one band: (min, max)
         assert darkest < 100  # strokes were drawn
     svgs = sorted(p.name for p in svg_dir.iterdir())
     assert svgs == ["face-10.svg", "face-11.svg", "face-12.svg", "face-13.svg"]

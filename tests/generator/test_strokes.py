@@ -139,7 +139,7 @@ def test_an_empty_drawing_is_one_end_row_in_stroke5_and_nothing_elsewhere():
     assert polylines_to_stroke3([]).shape == (0, 3)
     assert stroke3_to_quickdraw(empty) == []
     assert quickdraw_to_stroke3([]).shape == (0, 3)
-    assert stroke3_to_svg_path([]) == []
+    assert stroke3_to_svg_path(empty) == []
     assert stroke3_from_bytes(stroke3_to_bytes(stroke3_to_int16(empty))).shape == (0, 3)
 
 

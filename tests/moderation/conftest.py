@@ -19,12 +19,12 @@ def faces(db) -> list[Face]:
 
 @pytest.fixture
 def moderator(db) -> User:
-    return ModeratorFactory(username="mia", password=MODERATOR_PASSWORD)
+    return ModeratorFactory.create(username="mia", password=MODERATOR_PASSWORD)
 
 
 @pytest.fixture
 def superuser(db) -> User:
-    return SuperuserFactory(username="sam", password="correct horse battery staple")
+    return SuperuserFactory.create(username="sam", password="correct horse battery staple")
 
 
 @pytest.fixture

@@ -100,6 +100,7 @@ def test_deleting_a_face_removes_its_votes_and_reports_and_keeps_its_history(fac
     history = ModerationEvent.objects.filter(face_id=face.pk).order_by("id")
     assert [e.action for e in history] == [Action.FACE_HIDE, Action.FACE_DELETE]
     deleted = history.last()
+    assert deleted is not None
     assert (deleted.before["seed"], deleted.before["interesting"]) == (face.seed, 1)
 
 

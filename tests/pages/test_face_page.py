@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_face_page_draws_one_animated_path_a_stroke_with_counts_and_permalink(client):
-    face = FaceFactory(interesting_count=3, boring_count=1)
+    face = FaceFactory.create(interesting_count=3, boring_count=1)
     response = client.get(f"/faces/{face.pk}")
     html = response.content.decode()
     assert response.status_code == 200
@@ -28,7 +28,7 @@ def test_the_face_page_draws_one_animated_path_a_stroke_with_counts_and_permalin
 
 
 def test_the_svg_download_is_an_attachment_with_the_faces_strokes(client):
-    face = FaceFactory()
+    face = FaceFactory.create()
     response = client.get(f"/faces/{face.pk}.svg")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/svg+xml"
@@ -39,7 +39,7 @@ def test_the_svg_download_is_an_attachment_with_the_faces_strokes(client):
 
 @pytest.mark.parametrize("status", [FaceStatus.HIDDEN, FaceStatus.FILTERED])
 def test_hidden_and_filtered_faces_answer_404_on_every_public_page_and_api(client, status):
-    face = FaceFactory(status=status)
+    face = FaceFactory.create(status=status)
     gets = [
         f"/faces/{face.pk}",
         f"/faces/{face.pk}.svg",

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_report_with_a_reason_lands_in_the_queue_once(client):
-    face = FaceFactory()
+    face = FaceFactory.create()
     assert client.get(f"/faces/{face.pk}/report").status_code == 200
     data = {"reason": "offensive", "details": " rude "}
     response = client.post(f"/faces/{face.pk}/report", data)
@@ -27,7 +27,7 @@ def test_a_report_with_a_reason_lands_in_the_queue_once(client):
 
 
 def test_htmx_reports_get_a_thank_you_fragment(client):
-    face = FaceFactory()
+    face = FaceFactory.create()
     response = client.post(
         f"/faces/{face.pk}/report", {"reason": "broken"}, headers={"HX-Request": "true"}
     )
@@ -37,7 +37,7 @@ def test_htmx_reports_get_a_thank_you_fragment(client):
 
 @pytest.mark.bad_input("vote forms: bad labels and actions")
 def test_a_report_without_a_valid_reason_shows_the_form_again(client):
-    face = FaceFactory()
+    face = FaceFactory.create()
     response = client.post(f"/faces/{face.pk}/report", {"reason": "because"})
     assert response.status_code == 400
     assert b"Please pick a reason" in response.content

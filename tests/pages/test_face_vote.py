@@ -17,7 +17,7 @@ def counts(face) -> tuple[int, int]:
 
 
 def test_a_plain_form_post_records_the_vote_and_redirects_back(client):
-    face = FaceFactory()
+    face = FaceFactory.create()
     response = client.post(f"/faces/{face.pk}/vote", {"label": "interesting", "next": "/?x=1"})
     assert response.status_code == 303
     assert response["Location"] == "/?x=1"
@@ -26,7 +26,7 @@ def test_a_plain_form_post_records_the_vote_and_redirects_back(client):
 
 
 def test_a_foreign_next_url_is_ignored(client):
-    face = FaceFactory()
+    face = FaceFactory.create()
     response = client.post(
         f"/faces/{face.pk}/vote", {"label": "boring", "next": "https://evil.example/"}
     )
@@ -34,7 +34,7 @@ def test_a_foreign_next_url_is_ignored(client):
 
 
 def test_htmx_gets_the_updated_buttons_and_pressing_again_takes_the_vote_back(client):
-    face = FaceFactory()
+    face = FaceFactory.create()
     hx = {"HX-Request": "true"}
     response = client.post(f"/faces/{face.pk}/vote", {"label": "boring"}, headers=hx)
     html = response.content.decode()
@@ -48,7 +48,7 @@ def test_htmx_gets_the_updated_buttons_and_pressing_again_takes_the_vote_back(cl
 
 
 def test_two_visitors_each_count_once(client):
-    face = FaceFactory()
+    face = FaceFactory.create()
     client.post(f"/faces/{face.pk}/vote", {"label": "boring"})
     client.post(f"/faces/{face.pk}/vote", {"label": "boring"})
     Client().post(f"/faces/{face.pk}/vote", {"label": "boring"})
@@ -58,7 +58,7 @@ def test_two_visitors_each_count_once(client):
 @pytest.mark.bad_input("vote forms: bad labels and actions")
 @pytest.mark.parametrize("data", [{"label": "meh"}, {}, {"label": ""}])
 def test_a_bad_label_gets_400_and_records_nothing(client, data):
-    face = FaceFactory()
+    face = FaceFactory.create()
     response = client.post(f"/faces/{face.pk}/vote", data)
     assert response.status_code == 400
     assert b"Nothing was changed" in response.content
@@ -67,13 +67,13 @@ def test_a_bad_label_gets_400_and_records_nothing(client, data):
 
 @pytest.mark.bad_input("unknown face ids and wrong methods")
 def test_votes_are_post_only(client):
-    face = FaceFactory()
+    face = FaceFactory.create()
     assert client.get(f"/faces/{face.pk}/vote?label=boring").status_code == 405
     assert Vote.objects.count() == 0
 
 
 def test_a_vote_without_the_csrf_token_is_refused_with_a_friendly_page():
-    face = FaceFactory()
+    face = FaceFactory.create()
     browser = Client(enforce_csrf_checks=True)
     response = browser.post(f"/faces/{face.pk}/vote", {"label": "boring"})
     assert response.status_code == 403

@@ -28,7 +28,8 @@ def next_link(html: str) -> str | None:
 
 def walk(client, first_url: str) -> list[list[int]]:
     """Every page of the listing, following the "more" links."""
-    pages, url = [], first_url
+    pages: list[list[int]] = []
+    url: str | None = first_url
     while url:
         response = client.get(url)
         assert response.status_code == 200
@@ -120,7 +121,7 @@ def test_htmx_asks_for_the_next_page_and_gets_only_the_tiles(client, settings):
     ],
 )
 def test_bad_sorts_and_cursors_get_a_friendly_400_page(client, query):
-    FaceFactory()
+    FaceFactory.create()
     response = client.get(f"/?{query}")
     assert response.status_code == 400
     assert b"Back to the gallery" in response.content

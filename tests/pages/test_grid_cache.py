@@ -29,18 +29,18 @@ def csrf_values(html: str) -> set[str]:
 
 
 def test_visitors_share_one_render_until_it_expires(monkeypatch):
-    old = FaceFactory()
+    old = FaceFactory.create()
     clock = [1000.0]
     monkeypatch.setattr(grid.time, "monotonic", lambda: clock[0])
     assert tile_ids(Client().get("/").content.decode()) == [old.pk]
-    new = FaceFactory()
+    new = FaceFactory.create()
     assert tile_ids(Client().get("/").content.decode()) == [old.pk]  # the shared render
     clock[0] += 61
     assert tile_ids(Client().get("/").content.decode()) == [new.pk, old.pk]
 
 
 def test_each_visitor_gets_a_working_csrf_token_of_their_own():
-    face = FaceFactory()
+    face = FaceFactory.create()
     tokens = []
     for _ in range(2):
         browser = Client(enforce_csrf_checks=True)
@@ -93,18 +93,20 @@ def test_the_shared_pages_are_bounded_however_many_cursors_visitors_send(
     settings.GALLERY_PAGE_SIZE = 1
     monkeypatch.setattr(grid, "_CACHE_LIMIT", 2)
     FaceFactory.create_batch(3)
-    cursor = re.search(r"cursor=([^\"&]+)", client.get("/").content.decode())[1]
+    match = re.search(r"cursor=([^\"&]+)", client.get("/").content.decode())
+    assert match is not None, "no next-page link"
+    cursor = match[1]
     for url in [f"/?cursor={cursor}", "/?sort=boring", "/?sort=interesting"]:
         assert client.get(url).status_code == 200
         assert len(grid._pages) <= 2
 
 
 def test_an_expired_page_serves_meanwhile_while_another_thread_renders_it(monkeypatch):
-    old = FaceFactory()
+    old = FaceFactory.create()
     clock = [1000.0]
     monkeypatch.setattr(grid.time, "monotonic", lambda: clock[0])
     Client().get("/")
-    FaceFactory()
+    FaceFactory.create()
     clock[0] += 61
     grid._rendering.add(("newest", "", False))  # as if another thread were rendering it
     assert tile_ids(Client().get("/").content.decode()) == [old.pk]

@@ -19,12 +19,15 @@ def shown(response) -> int | None:
 
 
 def vote_count(response) -> int:
-    return int(re.search(r"data-vote-count>(\d+)<", response.content.decode())[1])
+    match = re.search(r"data-vote-count>(\d+)<", response.content.decode())
+    assert match is not None, "no vote count on the page"
+    return int(match[1])
 
 
 def test_htmx_votes_skips_and_undoes_one_face_at_a_time(client):
     faces = FaceFactory.create_batch(4)
     first = shown(client.get("/vote/"))
+    assert first is not None
     response = client.post("/vote/act", {"action": "interesting", "face": first}, headers=HX)
     second = shown(response)
     assert vote_count(response) == 1 and second not in (None, first)
@@ -41,7 +44,7 @@ def test_htmx_votes_skips_and_undoes_one_face_at_a_time(client):
 
 
 def test_without_javascript_each_action_redirects_to_the_next_card(client):
-    face = FaceFactory()
+    face = FaceFactory.create()
     response = client.post("/vote/act", {"action": "boring", "face": face.pk})
     assert response.status_code == 303 and response["Location"] == "/vote/"
     page = client.get("/vote/")
@@ -67,12 +70,12 @@ def test_faces_already_voted_on_are_never_shown_again(client):
     [{"action": "love", "face": 1}, {"action": "boring"}, {"action": "boring", "face": "x"}],
 )
 def test_bad_actions_get_400_and_record_nothing(client, data):
-    FaceFactory()
+    FaceFactory.create()
     assert client.post("/vote/act", data).status_code == 400
     assert Vote.objects.count() == 0
 
 
 def test_nothing_to_undo_is_not_an_error(client):
-    face = FaceFactory()
+    face = FaceFactory.create()
     response = client.post("/vote/act", {"action": "undo", "face": face.pk}, headers=HX)
     assert response.status_code == 200 and b"Nothing to undo" in response.content

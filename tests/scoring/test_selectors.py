@@ -15,10 +15,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def scored_faces() -> dict[float, Face]:
-    faces = {}
+def scored_faces() -> dict[float | None, Face]:
+    faces: dict[float | None, Face] = {}
     for k, score in enumerate([0.05, 0.4, 0.55, 0.9, None]):
-        faces[score] = FaceFactory(
+        faces[score] = FaceFactory.create(
             score=score, scorer_version=None if score is None else 1,
             # Evenly spaced: a random pick lands on each face with the same chance (the
             # gap before its key), so the test does not hinge on random keys.
@@ -41,8 +41,12 @@ def test_voted_hidden_and_excluded_faces_are_not_uncertain_candidates(scored_fac
 
 def test_vote_mode_sends_part_of_its_queue_to_uncertain_faces(scored_faces):
     assert uncertain_face_pick(voter="anon:a", share=0.0) is None
-    assert uncertain_face_pick(voter="anon:a", share=1.0).score in (0.05, 0.4, 0.55, 0.9)
-    picks = [face_get_next_for_voting(voter="anon:a").score for _ in range(120)]
+    pick = uncertain_face_pick(voter="anon:a", share=1.0)
+    assert pick is not None
+    assert pick.score in (0.05, 0.4, 0.55, 0.9)
+    faces = [face_get_next_for_voting(voter="anon:a") for _ in range(120)]
+    picks = [face.score for face in faces if face is not None]
+    assert len(picks) == 120  # a face every time
     assert None in picks  # the rest of the queue is the usual random pick
     assert picks.count(None) < 90  # ...and about half goes to scored, uncertain faces
 

@@ -16,10 +16,10 @@ def clients(db) -> dict[str, Client]:
     """Logged-in clients of a visitor, staff without permissions, a moderator and a
     superuser, and an anonymous one."""
     users = {
-        "visitor": UserFactory(username="vic"),
-        "staff": UserFactory(username="stan", is_staff=True),
-        "moderator": ModeratorFactory(username="mia"),
-        "superuser": SuperuserFactory(username="sam"),
+        "visitor": UserFactory.create(username="vic"),
+        "staff": UserFactory.create(username="stan", is_staff=True),
+        "moderator": ModeratorFactory.create(username="mia"),
+        "superuser": SuperuserFactory.create(username="sam"),
     }
     made = {"anonymous": Client()}
     for name, user in users.items():

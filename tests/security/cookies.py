@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from http.cookies import SimpleCookie
+from typing import Any
 
 from django.contrib.sessions.models import Session
 from django.db import transaction
@@ -190,10 +191,10 @@ def stored_session(data: dict, *, expires_in: timedelta = timedelta(days=1)) -> 
     store = SessionStore()
     store.update(data)
     store.create()
-    Session.objects.filter(session_key=store.session_key).update(
-        expire_date=timezone.now() + expires_in
-    )
-    return store.session_key
+    key = store.session_key
+    assert key is not None  # create() made one
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + expires_in)
+    return key
 
 
 def garbage_row(session_data: str) -> str:
@@ -255,7 +256,7 @@ def voters_known() -> set[str]:
 
 def send(client: Client, method: str, url: str, *, cookies: str, csrf: str | None = None,
          body: str = "", content_type: str = FORM, tried=None):  # fmt: skip
-    extra = {"HTTP_COOKIE": wsgi(cookies)}
+    extra: dict[str, Any] = {"HTTP_COOKIE": wsgi(cookies)}
     if csrf is not None:
         extra["HTTP_X_CSRFTOKEN"] = wsgi(csrf)
     if tried is not None:

@@ -88,7 +88,7 @@ CUSTOM_URLS = {
 }
 
 ADMINS: dict[Key, admin.ModelAdmin] = {
-    (model._meta.app_label, model._meta.model_name): model_admin
+    (model._meta.app_label, model._meta.model_name or ""): model_admin  # set on every model
     for model, model_admin in admin.site._registry.items()
 }
 # The queue's change page only forwards to the face page: test_the_queue_forwards_...
@@ -97,7 +97,7 @@ PAGE_CASES.remove((("moderation", "reportedface"), "change"))
 ACTIONS = sorted(
     (key, name)
     for key, model_admin in ADMINS.items()
-    for _, name, _ in model_admin._get_base_actions()
+    for _, name, _ in model_admin._get_base_actions()  # type: ignore[attr-defined]  # private
 )
 
 
@@ -148,7 +148,7 @@ def objects(db) -> dict[Key, object]:
         ("gallery", "generatormodel"): GeneratorModel.objects.create(
             name="spare", sha256="0" * 64, scale_factor=1.0
         ),
-        ("gallery", "generationbatch"): GenerationBatchFactory(count=1),
+        ("gallery", "generationbatch"): GenerationBatchFactory.create(count=1),
         ("gallery", "face"): face,
         ("voting", "vote"): Vote.objects.get(face=face),
         ("voting", "report"): report,

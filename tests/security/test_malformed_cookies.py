@@ -135,7 +135,9 @@ def test_a_garbage_messages_cookie_is_ignored_by_the_pages(victim, tried, value,
 
 def test_a_forged_messages_cookie_shows_no_message(victim):
     with override_settings(SECRET_KEY=OTHER_SECRET_KEY):
-        forged = CookieStorage(None)._encode([Message(constants.ERROR, "forged")])
+        # The private encoder, the one way to sign a messages cookie (it reads no request).
+        storage = CookieStorage(None)  # type: ignore[arg-type]
+        forged = storage._encode([Message(constants.ERROR, "forged")])  # type: ignore[attr-defined]
     cookies = f"sessionid={victim.session_key}; messages={forged}"
     response = send(Client(), "GET", f"/faces/{victim.face.pk}", cookies=cookies)
     assert response.status_code == 200 and list(response.context["messages"]) == []

@@ -6,6 +6,8 @@ permission added to the Moderators group by mistake, or a page left unguarded, f
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib import admin
 from django.test import Client
@@ -56,9 +58,9 @@ def test_export_downloads_are_for_those_who_may_see_export_jobs(clients):
 
 
 def test_public_state_changes_are_refused_without_the_csrf_token(clients):
-    face = FaceFactory()
+    face = FaceFactory.create()
     client = Client(enforce_csrf_checks=True)
-    body = {"data": '{"label": "interesting"}', "content_type": "application/json"}
+    body: dict[str, Any] = {"data": '{"label": "interesting"}', "content_type": "application/json"}
     assert client.put(f"/api/faces/{face.pk}/vote", **body).status_code == 403
     assert client.post(f"/api/faces/{face.pk}/reports", **body).status_code == 403
     assert client.post(f"/faces/{face.pk}/vote", {"label": "boring"}).status_code == 403

@@ -26,7 +26,7 @@ def exported(dataset, tmp_path):
 
 
 def _by_split(dataset):
-    faces = {name: [] for name in SPLITS}
+    faces: dict[str, list] = {name: [] for name in SPLITS}
     for face in dataset.exported():
         faces[expected_split(face.pk)].append(face)
     return faces

@@ -96,7 +96,7 @@ def test_the_worker_still_fills_the_gallery_when_the_active_artifact_is_corrupte
 ):
     row = store_scorer(version=9, labels_of=lambda strokes: float(strokes >= 6))
     ScorerVersion.objects.filter(pk=row.pk).update(artifact=b"\x00" * 64)
-    batch = GenerationBatchFactory(count=16, temperature=0.35)
+    batch = GenerationBatchFactory.create(count=16, temperature=0.35)
     with caplog.at_level(logging.WARNING):
         result = face_generate_batch(batch_id=batch.pk)
     assert result.admitted == result.generated == 16
@@ -108,7 +108,7 @@ def test_the_worker_still_fills_the_gallery_when_the_active_artifact_is_corrupte
 def test_filtered_faces_are_inserted_but_not_shown(drawn_faces):
     store_scorer(version=1, labels_of=lambda strokes: float(strokes >= 6))
     _settings(keep=0.2, explore=0.0)
-    batch = GenerationBatchFactory(count=40, temperature=0.45)
+    batch = GenerationBatchFactory.create(count=40, temperature=0.45)
     result = face_generate_batch(batch_id=batch.pk)
     new = Face.objects.filter(temperature=0.45)
     assert new.count() == result.generated == 40

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_inserts_one_visible_face_per_seed_and_marks_the_batch_done(generator):
-    batch = GenerationBatchFactory(generator=generator)
+    batch = GenerationBatchFactory.create(generator=generator)
     result = face_generate_batch(batch_id=batch.pk)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.DONE and batch.finished_at is not None
@@ -28,7 +28,7 @@ def test_it_inserts_one_visible_face_per_seed_and_marks_the_batch_done(generator
 
 
 def test_the_stored_strokes_are_the_sampler_output_in_int16_pixels(generator):
-    batch = GenerationBatchFactory(generator=generator, count=3)
+    batch = GenerationBatchFactory.create(generator=generator, count=3)
     face_generate_batch(batch_id=batch.pk)
     decoder = decoder_get("face")
     expected = sample_faces(decoder, list(batch.seeds), batch.temperature)
@@ -42,7 +42,7 @@ def test_the_stored_strokes_are_the_sampler_output_in_int16_pixels(generator):
 
 
 def test_running_a_done_batch_again_inserts_nothing(generator):
-    batch = GenerationBatchFactory(generator=generator)
+    batch = GenerationBatchFactory.create(generator=generator)
     face_generate_batch(batch_id=batch.pk)
     again = face_generate_batch(batch_id=batch.pk)
     assert again.already_done
@@ -52,7 +52,7 @@ def test_running_a_done_batch_again_inserts_nothing(generator):
 def test_a_batch_whose_faces_already_landed_does_not_fail_or_duplicate(generator):
     # A worker that died after its commit but before acking: the redelivered batch finds
     # its faces present. Simulate by resetting the batch to pending.
-    batch = GenerationBatchFactory(generator=generator)
+    batch = GenerationBatchFactory.create(generator=generator)
     face_generate_batch(batch_id=batch.pk)
     GenerationBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.PENDING)
     face_generate_batch(batch_id=batch.pk)
@@ -60,7 +60,7 @@ def test_a_batch_whose_faces_already_landed_does_not_fail_or_duplicate(generator
 
 
 def test_the_same_seed_and_temperature_give_the_same_face_in_any_batch(generator):
-    small = GenerationBatchFactory(generator=generator, count=2)
+    small = GenerationBatchFactory.create(generator=generator, count=2)
     face_generate_batch(batch_id=small.pk)
     first = Face.objects.get(seed=small.seeds[1])
     decoder = decoder_get("face")
@@ -76,7 +76,7 @@ def test_the_nll_measured_while_sampling_is_cached_for_the_filter_and_training(g
     from facegallery.scoring.models import DrawingNll
     from facegallery.scoring.services.features import nll_key
 
-    batch = GenerationBatchFactory(generator=generator, count=8)
+    batch = GenerationBatchFactory.create(generator=generator, count=8)
     face_generate_batch(batch_id=batch.pk)
     keys = {nll_key("face", bytes(f.strokes)) for f in Face.objects.all()}
     ended = {nll_key("face", bytes(f.strokes)) for f in Face.objects.filter(num_points__lt=121)}

@@ -23,6 +23,7 @@ def moderate(client, face, action: str):
     page = client.get(QUEUE).text
     row = page.split(f'name="_selected_action" value="{face.pk}"')[1].split("</tr>")[0]
     formaction = re.search(rf'formaction="([^"]+)" name="moderate" value="{action}"', row)
+    assert formaction is not None, f"no {action} button in the face's row"
     url = formaction.group(1).replace("&amp;", "&")
     return client.post(url, {"moderate": action, "action": "", "index": "0"})
 

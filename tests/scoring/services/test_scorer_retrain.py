@@ -63,9 +63,11 @@ def _vote_by_strokes(faces: list[Face], liked) -> None:
 def test_retraining_stores_a_version_with_metrics_and_activates_the_first(fast_scoring, many_faces):
     _vote_by_strokes(many_faces, lambda n: n >= 6)
     result = scorer_retrain(force=True)
+    assert result.version is not None
     row = ScorerVersion.objects.get(version=result.version)
     assert result.promoted and row.is_active
     assert row.training_faces + row.holdout_faces == len(many_faces)
+    assert row.auc is not None and row.log_loss is not None and row.calibration_error is not None
     assert row.auc > 0.5 and row.log_loss > 0 and row.calibration_error >= 0
     assert row.votes_seen == len(many_faces) and "num_strokes" in row.features_used
     assert len(row.config["score_quantiles"]) == 101
@@ -81,9 +83,11 @@ def test_a_worse_candidate_is_stored_but_the_active_scorer_stays(fast_scoring, m
     good = store_scorer(version=1, labels_of=lambda n: float(n >= 6))
     result = scorer_retrain(force=True)
     good.refresh_from_db()
+    assert result.version is not None
     candidate = ScorerVersion.objects.get(version=result.version)
     assert not result.promoted and not candidate.is_active
     assert good.is_active and candidate.incumbent_version == 1
+    assert candidate.incumbent_auc is not None and candidate.auc is not None
     assert candidate.incumbent_auc > candidate.auc
 
 
@@ -94,6 +98,7 @@ def test_a_pinned_version_is_not_replaced_by_retraining(fast_scoring, many_faces
     result = scorer_retrain(force=True)
     pinned.refresh_from_db()
     assert not result.promoted and pinned.is_active and pinned.pinned
+    assert result.version is not None
     assert "pinned" in ScorerVersion.objects.get(version=result.version).note
 
 
