@@ -229,3 +229,25 @@ def face_pool() -> QuerySet[Face]:
 
 def face_pool_count() -> int:
     return face_pool().count()
+
+
+# --- Faces newer than a page has (the live page, the gallery's "new faces" poll) ------------
+# Ids grow with time, so "newer than what this page has" is "id above the page's newest id":
+# a range of the partial index face_visible_newest, whatever the table's size.
+
+
+def face_latest_visible_id() -> int:
+    """The id of the newest visible face, or 0 when there is none."""
+    newest = Face.objects.filter(status=FaceStatus.VISIBLE).order_by("-id")
+    return newest.values_list("id", flat=True).first() or 0
+
+
+def face_list_newer(*, after: int, limit: int) -> list[Face]:
+    """The newest `limit` visible faces with an id above `after`, oldest first."""
+    faces = face_list_visible().filter(id__gt=after).order_by("-id")[: max(1, limit)]
+    return list(reversed(faces))
+
+
+def face_count_newer(*, after: int, cap: int) -> int:
+    """How many visible faces have an id above `after`, counting no further than `cap`."""
+    return Face.objects.filter(status=FaceStatus.VISIBLE, id__gt=after)[:cap].count()

@@ -33,9 +33,11 @@ from django.utils.safestring import mark_safe
 from facegallery.gallery.pictures import face_svg
 from facegallery.gallery.selectors import (
     SORT_LABELS,
+    Cursor,
     Sort,
     face_list_gallery,
 )
+from facegallery.pages.live import GALLERY_POLL_SECONDS
 from facegallery.voting.identity import voter_if_known
 from facegallery.voting.selectors import face_votes_of_voter
 
@@ -44,6 +46,26 @@ from facegallery.voting.selectors import face_votes_of_voter
 CSRF_PLACEHOLDER = "csrfPLACEHOLDERc7f3e9b1d2a84f6e"
 _SAMPLE_ID = 918273645  # appears nowhere else in a face URL
 _CACHE_LIMIT = 256  # pages a worker keeps; cursors are visitor input, so the memo is bounded
+
+# The ranked sorts, by the column they rank by. A face that column scores 0 (no votes that
+# way yet) is not ranked: those come last, newest first, under a note that says so.
+RANKED_BY = {
+    Sort.INTERESTING: "wilson_interesting",
+    Sort.BORING: "wilson_boring",
+    Sort.CONTROVERSIAL: "controversy",
+}
+SORT_HINTS = {
+    Sort.INTERESTING: "Ranked by how sure the votes make us that a face is interesting: "
+    "9 interesting votes of 10 rank above 1 of 1.",
+    Sort.BORING: "Ranked by how sure the votes make us that a face is boring: "
+    "9 boring votes of 10 rank above 1 of 1.",
+    Sort.CONTROVERSIAL: "Faces that split the voters: many votes, close to half and half.",
+}
+UNRANKED_NOTES = {
+    Sort.INTERESTING: "Not ranked yet: nobody has called these faces interesting. Newest first.",
+    Sort.BORING: "Not ranked yet: nobody has called these faces boring. Newest first.",
+    Sort.CONTROVERSIAL: "Not ranked yet: these faces have no votes both ways. Newest first.",
+}
 
 
 @dataclass(frozen=True)
@@ -103,7 +125,8 @@ def _render(
     face_url, vote_url = _url_pattern("gallery:face"), _url_pattern("voting:face_vote")
     next_url = f"{gallery_url}?sort={sort}" + (f"&cursor={cursor}" if cursor else "")
     tiles, forms = [], {}
-    for face in page.faces:
+    unranked_from = _first_unranked(sort, page.faces, cursor)
+    for index, face in enumerate(page.faces):
         form = vote_form_html(
             face_id=face.pk,
             vote_url=vote_url.format(face.pk),
@@ -120,6 +143,7 @@ def _render(
                 "url": face_url.format(face.pk),
                 "svg": mark_safe(face_svg(face)),  # our own markup, from numbers only
                 "form": mark_safe(form),
+                "unranked_start": index == unranked_from,
             }
         )
     context = {
@@ -128,6 +152,13 @@ def _render(
         "sort": sort,
         "sorts": SORT_LABELS.items(),
         "csrf_token": CSRF_PLACEHOLDER,
+        "sort_hint": SORT_HINTS.get(sort, ""),
+        "unranked_note": UNRANKED_NOTES.get(sort, ""),
+        # The new-faces poll (pages/live.py): on the first page of Newest only.
+        "first_page": cursor is None,
+        "newest_id": max((face.pk for face in page.faces), default=0),
+        "poll_seconds": GALLERY_POLL_SECONDS,
+        "gallery_url": gallery_url,
     }
     if shared:  # nothing that belongs to this visitor may end up in shared HTML
         context.update(user=AnonymousUser(), messages=())
@@ -135,6 +166,23 @@ def _render(
     html = render_to_string(template, context, request=request)
     expires = time.monotonic() + settings.GALLERY_CACHE_SECONDS
     return GridPage(html, forms, vote_url, next_url, expires)
+
+
+def _first_unranked(sort: Sort, faces: list, cursor: str | None) -> int | None:
+    """Where the unranked faces start on this page (the index of the first), or None when
+    the boundary is on another page or the sort ranks nothing."""
+    column = RANKED_BY.get(sort)
+    if column is None:
+        return None
+    # Before this page's first face: the last face of the page before (ranked or not), or
+    # nothing at all on the first page (the note then heads the grid).
+    previous_ranked = Cursor.decode(cursor, sort=sort).value > 0 if cursor else True
+    for index, face in enumerate(faces):
+        ranked = getattr(face, column) > 0
+        if not ranked and previous_ranked:
+            return index
+        previous_ranked = ranked
+    return None
 
 
 def _shared_page(request, *, sort: Sort, cursor: str | None, partial: bool) -> GridPage:

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from django.urls import path
 
-from facegallery.pages import gallery, votes
+from facegallery.pages import gallery, learning, live, votes
 
 gallery_urls = (
     [
         path("", gallery.gallery, name="gallery"),
         path("faces/<int:face_id>", gallery.face_detail, name="face"),
         path("faces/<int:face_id>.svg", gallery.face_svg_download, name="face_svg"),
+        path("faces/new", live.new_faces, name="new_faces"),
+        path("live", live.live_page, name="live"),
+        path("live/faces", live.live_faces, name="live_faces"),
+        path("learning", learning.learning_page, name="learning"),
         path("faces/<int:face_id>.png", gallery.face_png, name="face_png"),
     ],
     "gallery",

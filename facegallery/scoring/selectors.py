@@ -1,18 +1,22 @@
 """Reads for the scoring loop: labels' vote counts, face rows to featurise, uncertain faces for
-active learning, and the loop's history for the admin plot."""
+active learning, and the loop's history for the admin plot and the public "Is it learning?"
+page."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import numpy as np
+from django.conf import settings
 from django.db.models import Count, F, Func, Q
 
 from facegallery.gallery.models import Face, FaceStatus
 from facegallery.gallery.selectors import face_pool
 from facegallery.scoring.models import ScorerVersion
+from facegallery.scoring.services.labels import is_holdout
 from facegallery.voting.models import Label, Vote
 
 FEATURE_FIELDS = ("id", "strokes", "temperature", "generator__name", "generator__scale_factor")
@@ -127,3 +131,91 @@ def loop_history() -> list[LoopPoint]:
             LoopPoint(v["version"], v["created"], v["auc"], share, row["n"] if row else 0)
         )
     return points
+
+
+# --- The loop told to visitors (pages: "Is it learning?") -------------------------------------
+
+VERSION_SUMMARY_FIELDS = (
+    "version",
+    "created",
+    "seconds",
+    "auc",
+    "incumbent_version",
+    "incumbent_auc",
+    "training_faces",
+    "holdout_faces",
+    "votes_seen",
+    "promoted",
+    "is_active",
+    "pinned",
+    "note",
+)
+
+
+@dataclass(frozen=True)
+class ScorerVersionSummary:
+    version: int
+    created: datetime
+    seconds: float  # training time: it started `seconds` before `created`
+    auc: float | None  # held-out
+    incumbent_version: int | None  # the version active when it was trained
+    incumbent_auc: float | None  # that version's AUC on the same held-out faces
+    training_faces: int
+    holdout_faces: int
+    votes_seen: int
+    promoted: bool
+    is_active: bool
+    pinned: bool
+    note: str  # why it was promoted or not
+
+    @property
+    def trained_from(self) -> datetime:
+        """When its training started: votes cast before then are the ones it learned from."""
+        return self.created - timedelta(seconds=self.seconds)
+
+
+def scorer_version_summaries() -> list[ScorerVersionSummary]:
+    """Every scorer version, oldest first, without its artifact."""
+    rows = ScorerVersion.objects.order_by("version").values(*VERSION_SUMMARY_FIELDS)
+    return [ScorerVersionSummary(**row) for row in rows]
+
+
+@dataclass(frozen=True)
+class FilterSamples:
+    let_through: list[Face]  # admitted on its score (exploration picks left out), still shown
+    held_back: list[Face]  # status FILTERED: never shown anywhere else
+
+
+def filter_samples(*, version: int, limit: int) -> FilterSamples:
+    """The newest faces scorer `version` let through beside the newest it held back.
+
+    Faces a moderator hid are in neither list. Both walk an index newest first (the
+    visible faces' and (status, id)) and stop after `limit` faces of this version.
+    """
+    faces = Face.objects.filter(scorer_version=version).only("id", "strokes")
+    let_through = faces.filter(status=FaceStatus.VISIBLE, explored=False).order_by("-id")
+    held_back = faces.filter(status=FaceStatus.FILTERED).order_by("-id")
+    return FilterSamples(list(let_through[:limit]), list(held_back[:limit]))
+
+
+@dataclass(frozen=True)
+class VoterContribution:
+    votes: int  # the voter's votes the version's training saw
+    learned_from: int  # of those, on faces it trained on
+    tested_on: int  # of those, on faces held out to test it
+
+
+def voter_votes_in_scorer(*, voter: str | None, version: int) -> VoterContribution:
+    """How many of `voter`'s votes went into scorer `version`: not voided, and cast before
+    its training started. The held-out share follows the face ids, as training splits them."""
+    scorer = ScorerVersion.objects.filter(version=version)
+    started = scorer.values_list("created", "seconds").first()
+    if not voter or started is None:
+        return VoterContribution(0, 0, 0)
+    created, seconds = started
+    face_ids = Vote.objects.filter(
+        voter=voter, voided=False, created__lt=created - timedelta(seconds=seconds)
+    ).values_list("face_id", flat=True)
+    ids = np.fromiter(face_ids, dtype=np.int64)
+    held = int(is_holdout(ids, settings.SCORER_HOLDOUT_PERCENT).sum()) if len(ids) else 0
+    return VoterContribution(len(ids), len(ids) - held, held)
