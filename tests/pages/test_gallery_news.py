@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 
 from facegallery.pages import grid
 from tests.factories import FaceFactory, VoteFactory
@@ -19,13 +20,19 @@ def notes(html: str) -> list[str]:
     return re.findall(r'<li class="grid-note">([^<]*)</li>', html)
 
 
+def more_link(html: str) -> str:
+    """The URL of the next page's tiles."""
+    match = re.search(r'href="(\?sort=[a-z]+&amp;cursor=[^"]+)"', html)
+    assert match is not None, "no next page"
+    return match[1].replace("&amp;", "&")
+
+
 def test_the_first_page_of_newest_polls_for_faces_newer_than_its_newest(client, settings):
     settings.GALLERY_PAGE_SIZE = 4
     faces = FaceFactory.create_batch(6)
     html = client.get("/").content.decode()
     assert f'/faces/new?after={faces[-1].pk}&amp;shown=0"' in html
-    more = re.search(r'href="(\?sort=newest&amp;cursor=[^"]+)"', html)[1].replace("&amp;", "&")
-    assert "/faces/new" not in client.get(more).content.decode()  # a later page: no poll
+    assert "/faces/new" not in client.get(more_link(html)).content.decode()  # a later page: no poll
     assert "/faces/new" not in client.get("/?sort=interesting").content.decode()
 
 
@@ -38,18 +45,18 @@ def test_the_empty_gallery_polls_until_faces_land(client):
 def test_the_new_faces_poll_is_the_same_for_a_voter_and_a_stranger(client, settings):
     settings.GALLERY_CACHE_SECONDS = 60
     grid.grid_cache_clear()
-    face = FaceFactory()
+    face = FaceFactory.create()
     client.post(f"/faces/{face.pk}/vote", {"label": "interesting"})
     poll = re.compile(r'<div class="new-faces".*?</div>', re.S)
-    mine = poll.search(client.get("/").content.decode())[0]
-    theirs = poll.search(type(client)().get("/").content.decode())[0]
-    assert mine == theirs
+    mine = poll.findall(client.get("/").content.decode())
+    theirs = poll.findall(Client().get("/").content.decode())
+    assert mine == theirs and len(mine) == 1
     grid.grid_cache_clear()
 
 
 def test_most_interesting_says_where_the_faces_nobody_voted_up_start(client):
     unvoted_old, liked, unvoted_new = FaceFactory.create_batch(3)
-    VoteFactory(face=liked, label="interesting")
+    VoteFactory.create(face=liked, label="interesting")
     html = client.get("/?sort=interesting").content.decode()
     assert "9 interesting votes of 10 rank above 1 of 1" in html
     assert tile_ids(html) == [liked.pk, unvoted_new.pk, unvoted_old.pk]
@@ -70,11 +77,10 @@ def test_the_note_follows_the_last_ranked_face_onto_the_next_page(client, settin
     settings.GALLERY_PAGE_SIZE = 2
     faces = FaceFactory.create_batch(4)
     for face in faces[:2]:
-        VoteFactory(face=face, label="interesting")
+        VoteFactory.create(face=face, label="interesting")
     first = client.get("/?sort=interesting").content.decode()
     assert notes(first) == []  # both ranked: the unranked start on the next page
-    more = re.search(r'href="(\?sort=interesting&amp;cursor=[^"]+)"', first)[1]
-    second = client.get(more.replace("&amp;", "&"), headers={"HX-Request": "true"})
+    second = client.get(more_link(first), headers={"HX-Request": "true"})
     html = second.content.decode()
     assert len(notes(html)) == 1
     assert html.index('class="grid-note"') < html.index('class="tile')

@@ -41,13 +41,13 @@ def test_before_any_scorer_the_page_says_every_face_is_shown(client):
 
 
 def test_the_charts_and_the_list_tell_each_version_and_why(client):
-    unfiltered = FaceFactory()  # shown before any filter
-    VoteFactory(face=unfiltered, label="boring")
+    unfiltered = FaceFactory.create()  # shown before any filter
+    VoteFactory.create(face=unfiltered, label="boring")
     scorer_row(1, promoted=True, is_active=False, note="first version", auc=0.61)
     scorer_row(2, promoted=False, note="worse than v1 on the held-out faces", auc=0.55)
     scorer_row(3, is_active=True, auc=0.7, incumbent_version=1, incumbent_auc=0.6)
-    shown = FaceFactory(scorer_version=3)
-    VoteFactory(face=shown, label="interesting")
+    shown = FaceFactory.create(scorer_version=3)
+    VoteFactory.create(face=shown, label="interesting")
     html = client.get("/learning").content.decode()
     assert x_labels(html, "chart-share") == ["none", "v1", "v2", "v3"]
     assert x_labels(html, "chart-auc") == ["v1", "v2", "v3"]
@@ -64,7 +64,7 @@ def test_samples_show_what_the_active_filter_let_through_and_held_back_but_no_hi
     scorer_row(1, is_active=True)
     shown = FaceFactory.create_batch(2, scorer_version=1)
     held = FaceFactory.create_batch(3, scorer_version=1, status=FaceStatus.FILTERED)
-    FaceFactory(scorer_version=1, status=FaceStatus.HIDDEN)
+    FaceFactory.create(scorer_version=1, status=FaceStatus.HIDDEN)
     html = client.get("/learning").content.decode()
     let_through = html.split("<h3>Let through</h3>")[1].split("</ul>")[0]
     held_back = html.split('<ul class="thumbs held">')[1].split("</ul>")[0]
@@ -88,7 +88,7 @@ def test_a_voter_sees_how_many_of_their_votes_went_into_the_filter(client):
 
 def test_a_vote_after_training_is_waiting_for_the_next_version(client):
     scorer_row(1, is_active=True, votes_seen=0)
-    face = FaceFactory()
+    face = FaceFactory.create()
     client.post(f"/faces/{face.pk}/vote", {"label": "boring"})
     html = client.get("/learning").content.decode()
     assert "None of your votes are in the filter in use now (v1)" in html

@@ -27,7 +27,9 @@ def face_ids(html: str) -> list[int]:
 
 
 def poll_after(html: str) -> int:
-    return int(re.search(r'id="live-poll".*?after=(\d+)', html, re.S)[1])
+    match = re.search(r'id="live-poll".*?after=(\d+)', html, re.S)
+    assert match is not None, "no live poll on the page"
+    return int(match[1])
 
 
 def test_the_live_page_draws_the_newest_face_and_lists_the_ones_before(client):
@@ -51,7 +53,7 @@ def test_the_live_page_waits_for_the_first_face(client):
 def test_a_poll_with_nothing_new_answers_204_without_asking_the_database_again(
     client, django_assert_num_queries
 ):
-    face = FaceFactory()
+    face = FaceFactory.create()
     with django_assert_num_queries(1):  # the newest id, kept for a second
         assert client.get(f"/live/faces?after={face.pk}").status_code == 204
     with django_assert_num_queries(0):
@@ -115,7 +117,7 @@ def test_the_gallery_count_stops_at_99(client):
 def test_the_empty_gallery_reloads_itself_when_faces_land(client):
     assert client.get("/faces/new?after=0&reload=1").status_code == 204
     live.live_cache_clear()
-    FaceFactory()
+    FaceFactory.create()
     response = client.get("/faces/new?after=0&reload=1")
     assert response.status_code == 200
     assert response["HX-Refresh"] == "true"

@@ -46,11 +46,11 @@ def test_versions_come_oldest_first_without_their_artifact(django_assert_num_que
 
 def test_samples_are_the_version_s_own_faces_shown_on_their_score_or_held_back():
     shown = FaceFactory.create_batch(3, scorer_version=5)
-    explored = FaceFactory(scorer_version=5, explored=True)
+    explored = FaceFactory.create(scorer_version=5, explored=True)
     held = FaceFactory.create_batch(2, scorer_version=5, status=FaceStatus.FILTERED)
-    hidden = FaceFactory(scorer_version=5, status=FaceStatus.HIDDEN)
-    FaceFactory(scorer_version=4)
-    FaceFactory(scorer_version=4, status=FaceStatus.FILTERED)
+    hidden = FaceFactory.create(scorer_version=5, status=FaceStatus.HIDDEN)
+    FaceFactory.create(scorer_version=4)
+    FaceFactory.create(scorer_version=4, status=FaceStatus.FILTERED)
     samples = filter_samples(version=5, limit=2)
     assert [f.pk for f in samples.let_through] == [shown[2].pk, shown[1].pk]  # newest first
     assert [f.pk for f in samples.held_back] == [held[1].pk, held[0].pk]
@@ -64,11 +64,11 @@ def test_a_voter_s_votes_count_when_cast_before_training_started_and_not_voided(
     scorer = scorer_row(1, is_active=True, seconds=60.0)
     started = scorer.created - timedelta(seconds=60)
     faces = FaceFactory.create_batch(40)
-    mine = [VoteFactory(face=face, voter="anon:me") for face in faces[:30]]
-    VoteFactory(face=faces[30], voter="anon:someone-else")
-    late = VoteFactory(face=faces[31], voter="anon:me")
-    voided = VoteFactory(face=faces[32], voter="anon:me")
-    during = VoteFactory(face=faces[33], voter="anon:me")
+    mine = [VoteFactory.create(face=face, voter="anon:me") for face in faces[:30]]
+    VoteFactory.create(face=faces[30], voter="anon:someone-else")
+    late = VoteFactory.create(face=faces[31], voter="anon:me")
+    voided = VoteFactory.create(face=faces[32], voter="anon:me")
+    during = VoteFactory.create(face=faces[33], voter="anon:me")
     Vote.objects.filter(voter="anon:me").update(created=started - timedelta(minutes=1))
     Vote.objects.filter(pk=late.pk).update(created=timezone.now() + timedelta(minutes=1))
     Vote.objects.filter(pk=during.pk).update(created=started + timedelta(seconds=30))
