@@ -81,27 +81,41 @@ class Cursor:
 
     @classmethod
     def decode(cls, text: str, *, sort: Sort) -> Cursor:
+        """The position `text` names; InvalidCursor unless encode() wrote exactly `text`.
+
+        Every field has the type encode() gives it (a bool is not an int, a float is not an
+        id), or it would reach the keyset query (a 500). Only the canonical spelling is
+        accepted: the grid cache is keyed by the cursor's text, so junk appended to a valid
+        cursor (which base64 decoding ignores) must not name the same page a second time.
+        """
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-            name, segment, value, last_id, start = json.loads(raw)
+            fields = json.loads(raw)
         except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
             raise InvalidCursor("cursor is malformed") from None
-        numbers_ok = (
-            isinstance(segment, int)
-            and isinstance(last_id, int)
-            and isinstance(value, int | float)
-            and isinstance(start, int | float)
-            and not isinstance(segment, bool)
-            and 0 <= segment < len(_segments(sort, float(start)))
-            and 0 <= start < 1
-            and abs(value) < 2**63
-            and face_id_valid(last_id)
-        )
+        if not isinstance(fields, list) or len(fields) != 5:
+            raise InvalidCursor("cursor is malformed: it holds five fields")
+        name, segment, value, last_id, start = fields
         if name != sort.value:
-            raise InvalidCursor(f"cursor belongs to another sort ({name!r}), not {sort.value!r}")
-        if not numbers_ok:
-            raise InvalidCursor("cursor is malformed")
-        return cls(sort, segment, value, last_id, float(start))
+            raise InvalidCursor(
+                f"cursor belongs to another sort ({name!r:.40}), not {sort.value!r}"
+            )
+        segments = _segments(sort, 0.0)
+        if type(segment) is not int or not 0 <= segment < len(segments):
+            raise InvalidCursor(f"cursor segment must be an integer from 0 to {len(segments) - 1}")
+        # "newest" walks ids (integers); the other sorts walk float columns.
+        value_type = int if segments[segment].column == "id" else float
+        if type(value) is not value_type or not abs(value) < 2**63:
+            kind = "an integer" if value_type is int else "a finite number with a decimal point"
+            raise InvalidCursor(f"cursor value must be {kind}")
+        if not face_id_valid(last_id):
+            raise InvalidCursor("cursor last_id must be a face id (a positive integer)")
+        if type(start) is not float or not 0 <= start < 1:
+            raise InvalidCursor("cursor start must be a number from 0.0 to below 1.0")
+        cursor = cls(sort, segment, value, last_id, start)
+        if cursor.encode() != text:
+            raise InvalidCursor("cursor is not written the way this server writes it")
+        return cursor
 
 
 @dataclass(frozen=True)
