@@ -29,7 +29,7 @@ PADDING = 4.0  # drawing units around the strokes, for the pictures and the live
 # The live drawing's pen moves DRAW_SPEED times the drawing's own size a second. Faces are
 # 500-1,100 px across, and their pen travels 3.7-6 times that (4.8 median, 5 strokes): about
 # 1.5 s a face, whatever its size, so a visitor judges a finished face, not half of one.
-DRAW_SPEED = 3.6  # drawing sizes (the larger side of the bounds) a second
+DRAW_SPEED = 3.8  # drawing sizes (the larger side of the bounds) a second
 PEN_LIFT = 0.04  # s between strokes, so separate strokes read as separate gestures
 MIN_STROKE_SECONDS = 0.03  # a dot (a one-point stroke) still takes its turn
 MAX_DRAW_SECONDS = 2.0  # the rare long scribble is sped up to end by then

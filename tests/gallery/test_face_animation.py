@@ -32,7 +32,7 @@ def real_polylines() -> list[list[np.ndarray]]:
 
 def test_real_faces_are_drawn_in_about_one_and_a_half_seconds():
     seconds = [drawn_in(stroke_timings(polylines)) for polylines in real_polylines()]
-    assert all(1.1 <= s <= MAX_DRAW_SECONDS for s in seconds), seconds
+    assert all(1.0 <= s <= MAX_DRAW_SECONDS for s in seconds), seconds
     assert 1.3 <= sum(seconds) / len(seconds) <= 1.7, seconds
 
 

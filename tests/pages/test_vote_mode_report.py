@@ -12,7 +12,7 @@ HX = {"HX-Request": "true"}
 
 
 def test_vote_mode_has_a_heading_and_a_report_link_for_the_face_shown(client):
-    face = FaceFactory()
+    face = FaceFactory.create()
     html = client.get("/vote/").content.decode()
     assert '<h1 class="vote-title">' in html
     assert f'href="/faces/{face.pk}/report?next=/vote/"' in html
@@ -24,20 +24,20 @@ def test_no_card_no_report_link(client):
 
 
 def test_the_report_form_loaded_in_vote_mode_carries_vote_mode_along(client):
-    face = FaceFactory()
+    face = FaceFactory.create()
     html = client.get(f"/faces/{face.pk}/report?next=/vote/", headers=HX).content.decode()
     assert '<input type="hidden" name="next" value="/vote/">' in html
 
 
 def test_without_javascript_a_report_from_vote_mode_returns_to_vote_mode(client):
-    face = FaceFactory()
+    face = FaceFactory.create()
     response = client.post(f"/faces/{face.pk}/report", {"reason": "broken", "next": "/vote/"})
     assert response.status_code == 303 and response["Location"] == "/vote/"
     assert Report.objects.get().face_id == face.pk
 
 
 def test_a_report_never_redirects_off_the_site(client):
-    face = FaceFactory()
+    face = FaceFactory.create()
     data = {"reason": "broken", "next": "https://example.com/"}
     response = client.post(f"/faces/{face.pk}/report", data)
     assert response["Location"] == f"/faces/{face.pk}"
