@@ -128,6 +128,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "csp",
+    # Only for /api/docs: with ninja installed, its Swagger UI comes from our own static files
+    # (django-ninja ships swagger-ui-dist), not from a CDN that our CSP blocks.
+    "ninja",
     "facegallery.core",
     "facegallery.gallery",
     "facegallery.voting",
