@@ -12,10 +12,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("size", [THUMBNAIL_SIZE, DRAWING_SIZE])
-def test_the_admin_shows_the_pages_picture_at_its_own_size(size):
-    face = FaceFactory.build()
+def test_the_admin_shows_the_pages_picture_at_its_own_size_named_for_screen_readers(size):
+    face = FaceFactory.create()
     svg = face_svg(face, size=size)
-    assert svg == pictures.face_svg(face, size=size)
+    assert svg == (
+        f'<span class="face-picture" role="img" aria-label="Face #{face.pk}">'
+        f"{pictures.face_svg(face, size=size)}</span>"
+    )
     assert f'width="{size}" height="{size}"' in svg
 
 
