@@ -272,6 +272,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gallery.generation_top_up",
         "schedule": GENERATION_TICK_SECONDS,
     },
+    # Django never deletes expired sessions by itself (facegallery/core/sessions.py).
+    "sessions-clear-expired": {
+        "task": "core.sessions_clear_expired",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Logging: one format for web, worker and beat -----------------------------------------------
