@@ -7,10 +7,13 @@ from django.urls import include, path
 
 from facegallery.api.main import api_urls
 from facegallery.core.views import healthz
+from facegallery.moderation.admin.overview import overview_view
 from facegallery.pages.urls import gallery_urls, voting_urls
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Before the admin's own URLs, which would take "overview" for an app's name.
+    path("admin/overview/", admin.site.admin_view(overview_view), name="admin_overview"),
     path("admin/", admin.site.urls),
     path("exports/", include("facegallery.exports.urls")),
     path("api/", api_urls()),
