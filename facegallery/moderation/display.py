@@ -34,6 +34,15 @@ def face_svg(face, *, size: int = THUMBNAIL_SIZE) -> SafeString:
     )
 
 
+def decimal3(value: float | None) -> str:
+    """Scores, Wilson bounds and the like: 3 decimals say all they can (a float's 16 say noise)."""
+    return "—" if value is None else f"{value:.3f}"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
 def admin_changelist_url(model_label: str, **params: str | int) -> str:
     app_label, model = model_label.split(".")
     url = reverse(f"admin:{app_label}_{model}_changelist")

@@ -22,15 +22,34 @@ from facegallery.scoring.services.versions import (
 )
 
 
+def _decimal3(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+# Metrics shown rounded, in the list and on a version's page (a float's 16 digits are noise).
+_ROUNDED = {
+    "auc": "auc_display",
+    "incumbent_auc": "incumbent_auc_display",
+    "log_loss": "log_loss_display",
+    "calibration_error": "calibration_display",
+    "seconds": "seconds_display",
+}
+_VERSION_FIELDS = tuple(
+    _ROUNDED.get(field.name, field.name)
+    for field in ScorerVersion._meta.fields
+    if field.name != "artifact"
+)
+
+
 @admin.register(ScorerVersion)
 class ScorerVersionAdmin(admin.ModelAdmin):
     list_display = [
         "version",
         "created",
-        "auc",
-        "incumbent_auc",
-        "log_loss",
-        "calibration_error",
+        "auc_display",
+        "incumbent_auc_display",
+        "log_loss_display",
+        "calibration_display",
         "training_faces",
         "holdout_faces",
         "is_active",
@@ -40,11 +59,31 @@ class ScorerVersionAdmin(admin.ModelAdmin):
     ]
     list_filter = ["is_active", "promoted"]
     exclude = ["artifact"]
-    readonly_fields = [f.name for f in ScorerVersion._meta.fields if f.name != "artifact"]
+    fields = readonly_fields = _VERSION_FIELDS
     actions = ["pin_version", "unpin_version"]
 
     def has_add_permission(self, request) -> bool:
         return False  # versions come from training only
+
+    @admin.display(description="AUC", ordering="auc")
+    def auc_display(self, row: ScorerVersion) -> str:
+        return _decimal3(row.auc)
+
+    @admin.display(description="incumbent AUC", ordering="incumbent_auc")
+    def incumbent_auc_display(self, row: ScorerVersion) -> str:
+        return _decimal3(row.incumbent_auc)
+
+    @admin.display(description="log loss", ordering="log_loss")
+    def log_loss_display(self, row: ScorerVersion) -> str:
+        return _decimal3(row.log_loss)
+
+    @admin.display(description="calibration error", ordering="calibration_error")
+    def calibration_display(self, row: ScorerVersion) -> str:
+        return _decimal3(row.calibration_error)
+
+    @admin.display(description="training time")
+    def seconds_display(self, row: ScorerVersion) -> str:
+        return f"{row.seconds:.1f} s"
 
     @admin.action(
         description="Make active and pin (rollback to this version)", permissions=["change"]

@@ -29,8 +29,10 @@ from facegallery.moderation.actions import (
 )
 from facegallery.moderation.display import (
     DRAWING_SIZE,
+    decimal3,
     face_svg,
     history_table,
+    percent,
     reports_table,
     votes_table,
 )
@@ -141,8 +143,8 @@ class FaceAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     ("interesting_count", "boring_count"),
-                    ("wilson_interesting", "wilson_boring"),
-                    "controversy",
+                    ("wilson_interesting_display", "wilson_boring_display"),
+                    "controversy_display",
                     "votes_section",
                 ]
             },
@@ -155,8 +157,8 @@ class FaceAdmin(admin.ModelAdmin):
                 "fields": [
                     "generator",
                     ("seed", "temperature"),
-                    ("score", "scorer_version"),
-                    ("explored", "admission_probability"),
+                    ("score_display", "scorer_version"),
+                    ("explored", "admission_display"),
                     ("num_points", "num_strokes"),
                     "created",
                 ]
@@ -202,11 +204,27 @@ class FaceAdmin(admin.ModelAdmin):
 
     @admin.display(description="score", ordering="score")
     def score_display(self, face: Face):
-        return "—" if face.score is None else f"{face.score:.3f}"
+        return decimal3(face.score)
 
     @admin.display(description="Wilson", ordering="wilson_interesting")
     def wilson(self, face: Face):
-        return f"{face.wilson_interesting:.3f}"
+        return decimal3(face.wilson_interesting)
+
+    @admin.display(description="Wilson interesting")
+    def wilson_interesting_display(self, face: Face):
+        return decimal3(face.wilson_interesting)
+
+    @admin.display(description="Wilson boring")
+    def wilson_boring_display(self, face: Face):
+        return decimal3(face.wilson_boring)
+
+    @admin.display(description="controversy")
+    def controversy_display(self, face: Face):
+        return decimal3(face.controversy)
+
+    @admin.display(description="admission probability")
+    def admission_display(self, face: Face):
+        return percent(face.admission_probability)
 
     @admin.display(description="open reports")
     def open_reports_display(self, face: Face):
