@@ -9,8 +9,11 @@ import matplotlib
 matplotlib.use("Agg")  # no display in web processes
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from facegallery.scoring.selectors import LoopPoint
+
+MAX_VERSION_TICKS = 15
 
 
 def loop_chart_svg(points: list[LoopPoint]) -> str:
@@ -35,6 +38,12 @@ def loop_chart_svg(points: list[LoopPoint]) -> str:
         label="interesting share of votes on faces it admitted",
     )
     axes.set_xlabel("scorer version (0: unfiltered)")
+    # Versions are whole numbers: a tick at each (at 0, 5, 10... when there are many), never
+    # at 0.2, 0.4 as matplotlib's default locator puts them for a few points.
+    if len(versions) <= MAX_VERSION_TICKS:
+        axes.set_xticks(versions)
+    else:
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylim(0, 1)
     axes.grid(alpha=0.3)
     axes.legend(loc="lower right", fontsize="small")
