@@ -206,6 +206,7 @@ class GenerationBatch(models.Model):
     admitted = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name_plural = "generation batches"
         indexes = [
             models.Index(fields=["dispatched_at"], condition=Q(status=1), name="batch_pending"),
         ]
