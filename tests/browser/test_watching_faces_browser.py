@@ -279,3 +279,10 @@ def test_too_many_votes_count_down_over_the_card_and_leave_it_upright(
         browser.set_window_size(width, height)
         assert not overlap(rect(browser, "#cooldown"), rect(browser, ".shortcuts")), size
     shoot(browser, "vote-mode-429")
+
+    # Elsewhere (a face page's vote buttons) the countdown is a toast.
+    browser.get(f"{live_server.url}/faces/{refused_on}")
+    browser.find_element(By.CSS_SELECTOR, ".vote .vote-btn.interesting").click()
+    toast = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".toast.countdown"))
+    assert "Try again in" in toast.text
+    assert Vote.objects.count() == votes
