@@ -17,7 +17,8 @@ _BEAT_SENDING = "Scheduler: Sending due task"
 
 
 class QuietRoutineTasks(logging.Filter):
-    """Drops the INFO lines about sending, receiving and finishing the given tasks.
+    """Drops the INFO lines about sending, receiving and finishing routine tasks: the given
+    ones and every task on beat's schedule (settings.CELERY_BEAT_SCHEDULE).
 
     Failures, retries and the tasks' own lines are kept. Celery passes the task's name
     as `data["name"]` (worker) or as the second argument (beat's "Sending due task").
@@ -26,11 +27,23 @@ class QuietRoutineTasks(logging.Filter):
     def __init__(self, tasks: Iterable[str] = ()) -> None:
         super().__init__()
         self.tasks = frozenset(tasks)
+        self._routine: frozenset[str] | None = None
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno > logging.INFO or logging.getLogger().isEnabledFor(logging.DEBUG):
             return True
-        return task_name(record) not in self.tasks
+        name = task_name(record)
+        return name is None or name not in self.routine()
+
+    def routine(self) -> frozenset[str]:
+        # Read at the first line, not when logging is configured: settings are still being
+        # imported then (LOGGING comes before some entries of the schedule).
+        if self._routine is None:
+            from django.conf import settings
+
+            schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", {})
+            self._routine = self.tasks | {entry["task"] for entry in schedule.values()}
+        return self._routine
 
 
 def task_name(record: logging.LogRecord) -> str | None:

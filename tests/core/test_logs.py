@@ -72,11 +72,22 @@ def test_at_debug_every_line_comes_back(quiet, root_level):
     assert quiet.filter(beat_record(ROUTINE))
 
 
-def test_settings_quiet_the_tick_the_retrain_check_and_batches(settings):
-    tasks = settings.LOGGING["filters"]["quiet_routine_tasks"]["tasks"]
-    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert scheduled <= set(tasks)
-    assert "gallery.face_generate_batch" in tasks  # it logs "batch N: drawn, admitted" itself
+def test_every_task_on_beats_schedule_is_routine(settings, root_level):
+    root_level(logging.INFO)
+    settings.CELERY_BEAT_SCHEDULE = {"hourly": {"task": "core.tidy_up", "schedule": 3600}}
+    quiet = QuietRoutineTasks()
+    assert not quiet.filter(beat_record("core.tidy_up"))
+    assert not quiet.filter(worker_record(LOG_SUCCESS, "core.tidy_up"))
+
+
+def test_settings_quiet_the_periodic_tasks_and_batches(settings, root_level):
+    root_level(logging.INFO)
+    options = dict(settings.LOGGING["filters"]["quiet_routine_tasks"])
+    quiet = QuietRoutineTasks(tasks=options["tasks"])
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert not quiet.filter(beat_record(entry["task"]))
+    # A batch logs "batch N: drawn, admitted" itself.
+    assert not quiet.filter(worker_record(LOG_SUCCESS, "gallery.face_generate_batch"))
 
 
 @pytest.fixture
