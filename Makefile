@@ -5,6 +5,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
+AXE := tools/axe/node_modules/axe-core/axe.min.js
 
 .PHONY: run test typecheck lint format bench test-tools clean
 
@@ -41,11 +42,19 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 
 # Browser tests drive Debian's Chromium (Selenium's own browser download does not work offline);
 # the compose check needs a compose client (Debian's docker-compose where the v2 plugin is absent).
-test-tools:
+test-tools: $(AXE)
 	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver \
 		&& { docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null; } \
 		|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			chromium chromium-driver docker-compose >/dev/null; }
+
+# axe-core for the browser tests' accessibility checks (tests/browser/axe.py): pinned in
+# tools/axe/package-lock.json, installed from the npm registry (again when the lock changes).
+$(AXE): tools/axe/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq npm >/dev/null; }
+	npm ci --prefix tools/axe --no-audit --no-fund --loglevel=error
+	touch $@
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache

@@ -104,9 +104,12 @@ def _build() -> dict:
     versions = scorer_version_summaries()
     active = next((v for v in versions if v.is_active), None)
     listed = [
-        {"v": v, "share": _percent(_share(points, v.version)), "votes": points[v.version].votes}
-        if v.version in points
-        else {"v": v, "share": "", "votes": 0}
+        {
+            "v": v,
+            "why": v.note.strip().rstrip("."),  # the template ends the sentence
+            "share": _percent(_share(points, v.version)),
+            "votes": points[v.version].votes if v.version in points else 0,
+        }
         for v in reversed(versions[-VERSIONS_LISTED:])
     ]
     samples = filter_samples(version=active.version, limit=SAMPLES) if active else None
