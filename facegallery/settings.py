@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -267,7 +268,14 @@ CELERY_TIMEZONE = TIME_ZONE
 # The generation tick: cheap (a few indexed queries), so frequent enough that faces
 # appear within seconds of votes consuming the pool.
 GENERATION_TICK_SECONDS = float(env_int("FACEGALLERY_TICK_SECONDS", 2, minimum=1))
-CELERY_BEAT_SCHEDULE = {
+
+
+class BeatEntry(TypedDict):
+    task: str
+    schedule: float  # seconds between runs
+
+
+CELERY_BEAT_SCHEDULE: dict[str, BeatEntry] = {
     "generation-top-up": {
         "task": "gallery.generation_top_up",
         "schedule": GENERATION_TICK_SECONDS,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
+from django.http import StreamingHttpResponse
 from django.test import Client, RequestFactory
 
 from tests.factories import FaceFactory, SuperuserFactory
@@ -33,7 +34,10 @@ def call(method: str, url: str, cookies: str = "") -> tuple[int, dict[str, str],
     if not _handler:
         _handler.append(WSGIHandler())
     response = _handler[0].get_response(WSGIRequest(environ))
-    body = b"".join(response) if not response.streaming else b"".join(response.streaming_content)
+    if isinstance(response, StreamingHttpResponse):
+        body = response.getvalue()  # b"".join(streaming_content)
+    else:
+        body = b"".join(response)
     headers = {name.lower(): value for name, value in response.items()}
     if response.cookies:
         headers["set-cookie"] = ",".join(sorted(response.cookies))
