@@ -41,12 +41,15 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	touch $@ $(VENV)/.runtime
 
 # Browser tests drive Debian's Chromium (Selenium's own browser download does not work offline);
-# the compose check needs a compose client (Debian's docker-compose where the v2 plugin is absent).
+# the compose check needs a compose client (Debian's docker-compose where the v2 plugin is absent);
+# the proxy test runs the deployment's nginx config with Debian's nginx (and openssl for its
+# throwaway certificate) in front of gunicorn.
 test-tools: $(AXE)
-	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver \
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver -a -x /usr/sbin/nginx \
+		&& command -v openssl >/dev/null \
 		&& { docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null; } \
 		|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			chromium chromium-driver docker-compose >/dev/null; }
+			chromium chromium-driver docker-compose nginx-light openssl >/dev/null; }
 
 # axe-core for the browser tests' accessibility checks (tests/browser/axe.py): pinned in
 # tools/axe/package-lock.json, installed from the npm registry (again when the lock changes).

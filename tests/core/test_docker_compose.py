@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import yaml
 
+from bench.proxy import template_variables
 from tests.conftest import REPO_ROOT
 
 
@@ -55,3 +57,32 @@ def test_flower_is_bound_to_loopback_only():
     (port,) = services["flower"]["ports"]
     host_ip = port["host_ip"] if isinstance(port, dict) else port.split(":")[0]
     assert host_ip == "127.0.0.1"
+
+
+def published_targets(service: dict) -> set[int]:
+    return {
+        int(p["target"] if isinstance(p, dict) else str(p).rsplit(":", 1)[-1])
+        for p in service.get("ports") or []
+    }
+
+
+def test_only_the_proxy_is_published_and_the_site_trusts_exactly_its_hop():
+    services = yaml.safe_load(compose_config(SECRET_KEY="x").stdout)["services"]
+    assert published_targets(services["proxy"]) == {80, 443}
+    for name in ("web", "worker", "beat", "db", "redis"):
+        assert published_targets(services[name]) == set(), f"{name} is published"
+    assert services["web"]["environment"]["TRUSTED_PROXY_COUNT"] == "1"
+    assert services["proxy"]["depends_on"]["web"]["condition"] == "service_healthy"
+
+
+def test_the_proxy_gets_its_config_certificate_and_every_template_variable():
+    proxy = yaml.safe_load(compose_config(SECRET_KEY="x").stdout)["services"]["proxy"]
+    mounts = {
+        (v["source"], v["target"]) if isinstance(v, dict) else tuple(v.split(":")[:2])
+        for v in proxy["volumes"]
+    }
+    targets = {target for _, target in mounts}
+    assert {"/etc/nginx/templates", "/etc/nginx/certs"} <= targets
+    (templates,) = [source for source, target in mounts if target == "/etc/nginx/templates"]
+    assert Path(templates) == REPO_ROOT / "deploy" / "nginx" / "templates"
+    assert template_variables() <= set(proxy["environment"])
