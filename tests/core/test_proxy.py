@@ -21,7 +21,7 @@ import urllib3
 from django.conf import settings
 
 from bench.proxy import Proxy, free_port, nginx_binary, start_nginx
-from bench.slowloris import SlowClients, probe
+from bench.slowloris import Probe, SlowClients, probe
 from facegallery.voting.models import Vote
 from tests.conftest import REPO_ROOT
 from tests.factories import FaceFactory
@@ -86,7 +86,7 @@ def test_slow_clients_hold_gunicorn_directly_but_not_behind_the_proxy(gunicorn, 
 
     with SlowClients("127.0.0.1", proxy.http_port, SLOW_CLIENTS) as slow:
         time.sleep(1.5)
-        answers = []
+        answers: list[Probe] = []
         while slow.held == SLOW_CLIENTS and len(answers) < 12:
             answers.append(probe(proxy.https_url + "/healthz", timeout=5))
             answers.append(probe(proxy.http_url + "/healthz", timeout=5))
