@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-# Celery's own format strings (celery.app.trace LOG_RECEIVED / LOG_SUCCESS, celery.beat).
+# Celery's own format strings (celery.app.trace LOG_RECEIVED / LOG_SUCCESS, celery.beat,
+# celery.worker.request: a tick that waited past its expiry behind a long batch).
 _WORKER_ROUTINE = ("Task %(name)s[%(id)s] received", "Task %(name)s[%(id)s] succeeded")
 _BEAT_SENDING = "Scheduler: Sending due task"
+_WORKER_DISCARDING = "Discarding revoked task"
 
 
 class QuietRoutineTasks(logging.Filter):
@@ -53,6 +55,10 @@ def task_name(record: logging.LogRecord) -> str | None:
     if isinstance(data, dict) and message.startswith(_WORKER_ROUTINE):
         return data.get("name")
     args = record.args
-    if message.startswith(_BEAT_SENDING) and isinstance(args, tuple) and len(args) == 2:
+    if not isinstance(args, tuple) or len(args) != 2:
+        return None
+    if message.startswith(_BEAT_SENDING):
         return str(args[1])  # (entry name, task name)
+    if message.startswith(_WORKER_DISCARDING):
+        return str(args[0])  # (task name, task id)
     return None

@@ -24,11 +24,12 @@ def worker_record(message: str, task: str, level: int = logging.INFO) -> logging
     return record
 
 
+def record(logger: str, message: str, args: tuple = ()) -> logging.LogRecord:
+    return logging.LogRecord(logger, logging.INFO, __file__, 1, message, args, None)
+
+
 def beat_record(task: str) -> logging.LogRecord:
-    message = "Scheduler: Sending due task %s (%s)"
-    return logging.LogRecord(
-        "celery.beat", logging.INFO, __file__, 1, message, ("tick", task), None
-    )
+    return record("celery.beat", "Scheduler: Sending due task %s (%s)", ("tick", task))
 
 
 @pytest.fixture
@@ -51,6 +52,12 @@ def test_routine_tasks_leave_no_received_succeeded_or_sending_lines(quiet):
     assert not quiet.filter(beat_record(ROUTINE))
 
 
+def test_expired_ticks_leave_no_discarding_lines(quiet):
+    message = "Discarding revoked task: %s[%s]"
+    assert not quiet.filter(record("celery.worker.request", message, (ROUTINE, "0b1c")))
+    assert quiet.filter(record("celery.worker.request", message, ("exports.export_job_run", "1")))
+
+
 def test_other_tasks_keep_their_lines(quiet):
     assert quiet.filter(worker_record(LOG_RECEIVED, "exports.export_job_run"))
     assert quiet.filter(worker_record(LOG_SUCCESS, "exports.export_job_run"))
@@ -60,10 +67,7 @@ def test_other_tasks_keep_their_lines(quiet):
 def test_retries_failures_and_other_lines_of_routine_tasks_are_kept(quiet):
     assert quiet.filter(worker_record(LOG_RETRY, ROUTINE))
     assert quiet.filter(worker_record(LOG_SUCCESS, ROUTINE, level=logging.ERROR))
-    other = logging.LogRecord(
-        "celery.beat", logging.INFO, __file__, 1, "beat: Starting...", (), None
-    )
-    assert quiet.filter(other)
+    assert quiet.filter(record("celery.beat", "beat: Starting..."))
 
 
 def test_at_debug_every_line_comes_back(quiet, root_level):
