@@ -14,6 +14,7 @@ import binascii
 import json
 import random
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from django.db.models import BooleanField, F, Field, Q, QuerySet
@@ -262,6 +263,10 @@ def face_list_newer(*, after: int, limit: int) -> list[Face]:
     return list(reversed(faces))
 
 
-def face_count_newer(*, after: int, cap: int) -> int:
-    """How many visible faces have an id above `after`, counting no further than `cap`."""
-    return Face.objects.filter(status=FaceStatus.VISIBLE, id__gt=after)[:cap].count()
+def face_count_newer(*, after: int, cap: int, created_before: datetime | None = None) -> int:
+    """How many visible faces have an id above `after` (and were created before
+    `created_before`), counting no further than `cap`."""
+    faces = Face.objects.filter(status=FaceStatus.VISIBLE, id__gt=after)
+    if created_before is not None:
+        faces = faces.filter(created__lt=created_before)
+    return faces[:cap].count()

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from facegallery.gallery.ids import face_id_parse
@@ -156,18 +159,19 @@ def new_faces(request):
         return _bad_after(request)
     if newest_visible_id() <= after:
         return _nothing_new()
-    if request.GET.get("reload") == "1":
+
+    def make() -> str:
+        # Only faces older than the grid's shared page: "show" (or the reload) renders the
+        # first page again, and a page rendered since they landed has them.
+        settled = timezone.now() - timedelta(seconds=settings.GALLERY_CACHE_SECONDS)
+        return str(face_count_newer(after=after, cap=NEW_FACES_CAP + 1, created_before=settled))
+
+    count = int(_shared(("count", after), make))
+    if count and request.GET.get("reload") == "1":
         response = HttpResponse(status=200)
         response["HX-Refresh"] = "true"
         return response
-
-    def make() -> str:
-        count = face_count_newer(after=after, cap=NEW_FACES_CAP + 1)
-        return str(count)
-
-    count = int(_shared(("count", after), make))
-    shown = request.GET.get("shown", "")
-    if count == 0 or shown == str(count):
+    if count == 0 or request.GET.get("shown", "") == str(count):
         return _nothing_new()
     context = {
         "newest_id": after,

@@ -4,6 +4,7 @@ when nothing is new, the same answer for everyone, and never a hidden or filtere
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -121,3 +122,12 @@ def test_the_empty_gallery_reloads_itself_when_faces_land(client):
     response = client.get("/faces/new?after=0&reload=1")
     assert response.status_code == 200
     assert response["HX-Refresh"] == "true"
+
+
+def test_the_gallery_announces_a_face_only_once_its_shared_page_has_it(client, settings):
+    settings.GALLERY_CACHE_SECONDS = 60  # a first page rendered a minute ago may lack it
+    first, new = FaceFactory.create_batch(2)
+    assert client.get(f"/faces/new?after={first.pk}&shown=0").status_code == 204
+    live.live_cache_clear()
+    Face.objects.filter(pk=new.pk).update(created=new.created - timedelta(seconds=61))
+    assert "1 new face: show" in client.get(f"/faces/new?after={first.pk}&shown=0").content.decode()
