@@ -82,6 +82,27 @@ def test_the_live_page_shows_a_new_face_within_5_seconds_without_a_reload(browse
     shoot_whole(browser, "live")
 
 
+def test_with_motion_a_new_face_starts_drawing_within_5_seconds(browser, live_server):
+    FaceFactory.create_batch(2)
+    browser.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia",
+        {"features": [{"name": "prefers-reduced-motion", "value": "no-preference"}]},
+    )
+    browser.set_window_size(*WIDTHS["desktop"])
+    browser.get(live_server.url + "/live")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#live-stage [data-face]"))
+    drawing = "return document.querySelector('#live-stage svg').getAnimations({subtree: true})"
+    assert browser.execute_script(drawing + ".length") > 0  # the first face is being drawn
+
+    faces = FaceFactory.create_batch(2)  # while it draws: it speeds up, then they come in turn
+    inserted = time.monotonic()
+    on_stage = "#live-stage [data-face='{}']"
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, on_stage.format(faces[0].pk)), 5)
+    assert time.monotonic() - inserted < 5
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, on_stage.format(faces[1].pk)), 10)
+    assert browser.find_elements(By.CSS_SELECTOR, f"#live-strip [data-face='{faces[0].pk}']")
+
+
 def test_the_gallery_fills_its_empty_page_and_offers_new_faces(browser, live_server, monkeypatch):
     monkeypatch.setattr(grid, "GALLERY_POLL_SECONDS", 1)
     browser.set_window_size(*WIDTHS["phone"])
