@@ -104,12 +104,6 @@
     return svg.getAnimations({ subtree: true }).some(function (a) { return a.playState === "running"; });
   }
   function showWhole(svg) { svg.classList.add("whole"); }
-  // Drawn to the end, it is shown whole too: a dashed path and a plain one differ in their
-  // antialiasing, and a finished face should look the same however it got there.
-  document.addEventListener("animationend", function (event) {
-    var svg = event.target.closest && event.target.closest("svg.drawing");
-    if (svg && !stillDrawing(svg)) showWhole(svg);
-  });
   document.addEventListener("click", function (event) {
     var svg = event.target.closest && event.target.closest("svg.drawing");
     if (svg && !svg.closest("a")) showWhole(svg);
