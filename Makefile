@@ -7,10 +7,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 AXE := tools/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: run test typecheck lint format bench test-tools clean
+.PHONY: run manage admin test typecheck lint format bench test-tools clean
 
 run: $(VENV)/.runtime
 	$(PY) -m facegallery.stack run
+
+# While `make run` is up (in another terminal): any manage.py command against its servers,
+# e.g. make manage ARGS="changepassword alice"; `make admin` creates an admin (superuser).
+manage: $(VENV)/.runtime
+	$(PY) -m facegallery.stack manage $(ARGS)
+
+admin: $(VENV)/.runtime
+	$(PY) -m facegallery.stack manage createsuperuser
 
 test: $(VENV)/.dev test-tools
 	$(PY) -m facegallery.stack test $(PYTEST_ARGS)
