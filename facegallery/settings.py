@@ -314,6 +314,7 @@ LOGGING = {
         "celery.beat": {"filters": ["quiet_routine_tasks"]},
         "celery.worker.strategy": {"filters": ["quiet_routine_tasks"]},
         "celery.app.trace": {"filters": ["quiet_routine_tasks"]},
+        "celery.worker.request": {"filters": ["quiet_routine_tasks"]},
         "django.db.backends": {"level": "INFO"},
         # Scanners send random Host headers all day; the 400 is the answer, not news.
         "django.security.DisallowedHost": {"level": "CRITICAL"},
