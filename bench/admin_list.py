@@ -56,6 +56,7 @@ def pages(face_id: int, voter: str) -> list[tuple[str, str]]:
         ("votes: one face", f"/admin/voting/vote/?face={face_id}"),
         ("reports", "/admin/voting/report/"),
         ("audit log", "/admin/moderation/moderationevent/"),
+        ("overview", "/admin/overview/"),
     ]
 
 
