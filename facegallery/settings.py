@@ -323,11 +323,29 @@ LOGGING = {
 
 # --- Gallery and voting (public site, JSON API) --------------------------------------------------
 
-# Rate limits per fixed window (0 turns one off). Counted in Redis; skipped while Redis is down.
+# Rate limits per moving window (0 turns one off), per voter, per IP address and per IP prefix
+# (IPv4 /24, IPv6 /64; facegallery/voting/identity.py). Counted in Redis by the `limits`
+# library; skipped while Redis is down (facegallery/voting/ratelimit.py).
 RATE_LIMIT_WINDOW_SECONDS = env_int("FACEGALLERY_RATE_WINDOW_SECONDS", 60, minimum=1)
 VOTE_RATE_PER_VOTER = env_int("FACEGALLERY_VOTE_RATE_VOTER", 120, minimum=0)
 VOTE_RATE_PER_IP = env_int("FACEGALLERY_VOTE_RATE_IP", 1200, minimum=0)
+VOTE_RATE_PER_PREFIX = env_int("FACEGALLERY_VOTE_RATE_PREFIX", 2400, minimum=0)
 REPORT_RATE_PER_VOTER = env_int("FACEGALLERY_REPORT_RATE_VOTER", 10, minimum=0)
+REPORT_RATE_PER_IP = env_int("FACEGALLERY_REPORT_RATE_IP", 30, minimum=0)
+REPORT_RATE_PER_PREFIX = env_int("FACEGALLERY_REPORT_RATE_PREFIX", 60, minimum=0)
+# Who counts (README "Voting"; facegallery/voting/voters.py). New anonymous voters per IP
+# prefix in any hour: generous for a school or a carrier's NAT, a wall for a script.
+NEW_VOTERS_PER_PREFIX_HOUR = env_int("FACEGALLERY_NEW_VOTERS_PER_PREFIX_HOUR", 60, minimum=1)
+# Counted votes (counters, rankings) on one face from one IP prefix: from all its voters,
+# and from its voters that are not established yet. The rest are kept, flagged uncounted.
+VOTE_COUNTED_PER_FACE_PREFIX = env_int("FACEGALLERY_VOTE_COUNTED_PER_FACE_PREFIX", 10, minimum=1)
+VOTE_COUNTED_PER_FACE_PREFIX_FRESH = env_int(
+    "FACEGALLERY_VOTE_COUNTED_PER_FACE_PREFIX_FRESH", 3, minimum=1
+)
+# A voter is established once its first vote is this old and it has cast this many votes at
+# a human pace.
+VOTER_ESTABLISHED_MINUTES = env_int("FACEGALLERY_VOTER_ESTABLISHED_MINUTES", 10, minimum=0)
+VOTER_ESTABLISHED_VOTES = env_int("FACEGALLERY_VOTER_ESTABLISHED_VOTES", 5, minimum=1)
 GALLERY_PAGE_SIZE = env_int("FACEGALLERY_PAGE_SIZE", 24, minimum=1)
 # Seconds a rendered gallery page is shared between visitors (per worker; 0: render every
 # request). Counts on the grid lag by at most this much; see facegallery/pages/grid.py.

@@ -70,6 +70,15 @@ def fresh_rate_limits(request):
 
 
 @pytest.fixture
+def client():
+    """pytest-django's client, as a visitor who has opened a page: it holds the voter ticket
+    a page view hands out, so it may vote (tests of refusals use a bare Client)."""
+    from tests.factories import visitor
+
+    return visitor()
+
+
+@pytest.fixture
 def drawn_faces(db) -> list:
     """48 different real faces at two temperatures (the real generation service, filter
     inactive): enough for a real scorer to learn from."""

@@ -20,6 +20,7 @@ import factory
 import numpy as np
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.test import Client
 from django.utils import timezone
 from factory.django import DjangoModelFactory, Password
 
@@ -29,7 +30,8 @@ from facegallery.moderation.roles import MODERATORS_GROUP
 from facegallery.scoring.models import ScorerVersion
 from facegallery.scoring.selectors import FEATURE_FIELDS
 from facegallery.scoring.services.features import face_feature_batch
-from facegallery.voting.models import Vote
+from facegallery.voting.identity import TICKET_COOKIE, voter_ticket_cookie
+from facegallery.voting.models import Vote, Voter
 from facegallery.voting.services import face_counters_refresh
 from generator.scorer import ScorerConfig, artifact_bytes, predict, score_quantiles, train_scorer
 
@@ -193,6 +195,30 @@ class ModeratorFactory(UserFactory):
 class SuperuserFactory(UserFactory):
     is_staff = True
     is_superuser = True
+
+
+# --- Visitors ---------------------------------------------------------------------------------
+
+
+def visitor(*, address: str = "127.0.0.1", issued: float | None = None, **defaults) -> Client:
+    """A test client of a visitor who has opened a page: it holds a fresh voter ticket (what
+    a page view or GET /api/csrf hands out; votes need one) and comes from `address`.
+    `issued`: when the ticket was issued (epoch seconds; now by default). Other keyword
+    arguments go to Client (enforce_csrf_checks=True, ...)."""
+    client = Client(REMOTE_ADDR=address, **defaults)
+    client.cookies[TICKET_COOKIE] = voter_ticket_cookie(issued=issued)
+    return client
+
+
+def voter_record(
+    voter: str, *, established: bool, ip_prefix_hash: str = "", votes: int = 10
+) -> Voter:
+    """A voter's track record as voting/voters.py keeps it: established or still fresh."""
+    now = timezone.now()
+    return Voter.objects.create(
+        key=voter, ip_prefix_hash=ip_prefix_hash, minted_at=now, first_vote_at=now,
+        last_vote_at=now, votes_cast=votes, established_at=now if established else None,
+    )  # fmt: skip
 
 
 # --- Scorers (trained for real: a plain function reads better than a factory here) ------------

@@ -1,7 +1,12 @@
-"""Faces, votes and reports. Thin: parse, call a selector or service, present."""
+"""Faces, votes and reports. Thin: parse, call a selector or service, present.
+
+A vote or report needs a voter that GET /api/csrf (or a page) handed out in a cookie
+(voting/identity.py); a request without one gets 403 and writes nothing.
+"""
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from ninja import Query, Router, Schema, Status
@@ -28,10 +33,16 @@ from facegallery.gallery.selectors import (
     face_list_gallery,
 )
 from facegallery.scoring.queue import face_get_next_for_voting
-from facegallery.voting.identity import ip_hash_for, voter_for, voter_if_known
+from facegallery.voting.identity import (
+    VoterIdentity,
+    voter_identity,
+    voter_identity_keep,
+    voter_if_known,
+    voter_ticket_issue,
+)
 from facegallery.voting.ratelimit import rate_limit_check
 from facegallery.voting.selectors import vote_labels_for_faces
-from facegallery.voting.services import report_create, vote_cast, vote_undo
+from facegallery.voting.services import VoterUnknown, report_create, vote_cast, vote_undo
 
 router = Router(tags=["faces"])
 ERRORS = {400: Error, 403: Error, 404: Error, 413: Error, 429: Error}
@@ -84,10 +95,26 @@ def _visible_or_404(face_id: int):
     return face
 
 
+def _identity(request, *, action: str) -> VoterIdentity:
+    """The request's voter, within its rate limits (403 without one, 429 over a limit)."""
+    identity = voter_identity(request)
+    if identity is None:
+        raise VoterUnknown()
+    rate_limit_check(
+        action=action,
+        voter=identity.voter,
+        ip_hash=identity.ip_hash,
+        ip_prefix_hash=identity.ip_prefix_hash,
+    )
+    return identity
+
+
 @router.get("/csrf", response=CsrfOut, tags=["session"])
-def csrf(request):
-    """Sets the csrftoken cookie; the token goes back in X-CSRFToken on PUT/POST/DELETE."""
+def csrf(request, response: HttpResponse):
+    """Sets the csrftoken cookie; the token goes back in X-CSRFToken on PUT/POST/DELETE.
+    A visitor without a voter also gets its voter ticket cookie: votes need it."""
     # get_token marks the cookie for CsrfViewMiddleware to set on this response.
+    voter_ticket_issue(request, response)
     return {"csrf_token": get_token(request)}
 
 
@@ -108,10 +135,16 @@ def face_detail(request, face_id: int):
 
 # exclude is not Query[list[int] | None]: ninja would add null to its OpenAPI schema.
 @router.get("/vote/next", response={200: NextFaceOut, **ERRORS}, tags=["votes"])
-def next_for_voting(request, exclude: Query[list[int]] = None):  # type: ignore[assignment]
+def next_for_voting(
+    request,
+    response: HttpResponse,
+    exclude: Query[list[int]] = None,  # type: ignore[assignment]
+):
     """The next face this visitor has not voted on (exclude: faces skipped so far)."""
     skipped = face_ids_valid((exclude or [])[:500])
-    face = face_get_next_for_voting(voter=voter_for(request), exclude_ids=skipped)
+    identity = voter_identity(request)
+    voter_ticket_issue(request, response)
+    face = face_get_next_for_voting(voter=identity.voter if identity else "", exclude_ids=skipped)
     return {"face": _face_detail_out(face, None) if face else None}
 
 
@@ -119,25 +152,40 @@ def next_for_voting(request, exclude: Query[list[int]] = None):  # type: ignore[
 def vote_put(request, face_id: int, body: VoteIn):
     """Cast or change this visitor's vote (idempotent)."""
     _face_id_or_404(face_id)
-    voter, ip_hash = voter_for(request), ip_hash_for(request)
-    rate_limit_check(action="vote", voter=voter, ip_hash=ip_hash)
-    return vote_cast(face_id=face_id, voter=voter, label=body.label, ip_hash=ip_hash)
+    identity = _identity(request, action="vote")
+    result = vote_cast(
+        face_id=face_id,
+        voter=identity.voter,
+        label=body.label,
+        ip_hash=identity.ip_hash,
+        ip_prefix_hash=identity.ip_prefix_hash,
+        voter_since=identity.since,
+    )
+    voter_identity_keep(request, identity)
+    return result
 
 
 @router.delete("/faces/{face_id}/vote", response={200: VoteOut, **ERRORS}, tags=["votes"])
 def vote_delete(request, face_id: int):
     """Undo this visitor's vote (no vote to undo: changed is false)."""
     _face_id_or_404(face_id)
-    voter, ip_hash = voter_for(request), ip_hash_for(request)
-    rate_limit_check(action="vote", voter=voter, ip_hash=ip_hash)
-    return vote_undo(face_id=face_id, voter=voter)
+    identity = _identity(request, action="vote")
+    result = vote_undo(face_id=face_id, voter=identity.voter)
+    voter_identity_keep(request, identity)
+    return result
 
 
 @router.post("/faces/{face_id}/reports", response={201: ReportOut, **ERRORS}, tags=["reports"])
 def report_post(request, face_id: int, body: ReportIn):
-    """Report a face to the moderators (once per visitor and face)."""
+    """Report a face to the moderators (once per visitor and face, and per address)."""
     _visible_or_404(face_id)
-    voter, ip_hash = voter_for(request), ip_hash_for(request)
-    rate_limit_check(action="report", voter=voter, ip_hash=ip_hash)
-    report = report_create(face_id=face_id, voter=voter, reason=body.reason, ip_hash=ip_hash)
+    identity = _identity(request, action="report")
+    report = report_create(
+        face_id=face_id,
+        voter=identity.voter,
+        reason=body.reason,
+        ip_hash=identity.ip_hash,
+        ip_prefix_hash=identity.ip_prefix_hash,
+    )
+    voter_identity_keep(request, identity)
     return Status(201, {"face_id": face_id, "status": report.resolution})

@@ -21,7 +21,7 @@ from facegallery.gallery.selectors import (
     face_get_visible,
 )
 from facegallery.pages.grid import gallery_html
-from facegallery.voting.identity import voter_if_known
+from facegallery.voting.identity import voter_if_known, voter_ticket_issue
 from facegallery.voting.selectors import vote_labels_for_faces
 
 # The downloaded SVG's width and height: an image viewer opens it at a sensible size (without
@@ -47,7 +47,9 @@ def gallery(request):
         )
     except InvalidCursor:
         return _bad_request(request, "That page link is broken or out of date.")
-    return HttpResponse(html)
+    response = HttpResponse(html)
+    voter_ticket_issue(request, response)  # a page view: the visitor may vote from here
+    return response
 
 
 @require_GET
@@ -67,7 +69,9 @@ def face_detail(request, face_id: int):
         "share_image": request.build_absolute_uri(reverse("gallery:face_png", args=[face.pk])),
         "share_size": (SHARE_WIDTH, SHARE_HEIGHT),
     }
-    return render(request, "gallery/face.html", context)
+    response = render(request, "gallery/face.html", context)
+    voter_ticket_issue(request, response)
+    return response
 
 
 @require_GET

@@ -11,6 +11,7 @@ from facegallery.gallery.ids import face_ids_valid
 from facegallery.gallery.pictures import face_animation
 from facegallery.gallery.selectors import face_get_visible
 from facegallery.scoring.queue import face_get_next_for_voting
+from facegallery.voting.identity import VoterIdentity
 from facegallery.voting.models import Label, Vote
 from facegallery.voting.services import VotingError, vote_cast, vote_undo
 
@@ -37,7 +38,7 @@ def _push(session, key: str, value: int, limit: int) -> None:
 
 
 def act(
-    request, *, action: str, face_id: int | None, voter: str, ip_hash: str
+    request, *, action: str, face_id: int | None, identity: VoterIdentity
 ) -> tuple[int | None, str]:
     """Apply a vote-mode action; returns (face to show next or None, notice for the visitor).
 
@@ -50,7 +51,7 @@ def act(
             return face_id, "Nothing to undo."
         last = history.pop()
         session[HISTORY_KEY] = history
-        result = vote_undo(face_id=last, voter=voter)
+        result = vote_undo(face_id=last, voter=identity.voter)
         if result.changed:
             session[COUNT_KEY] = max(0, _count(session) - 1)
         return last, f"Vote on face #{last} undone."
@@ -59,7 +60,14 @@ def act(
     if action == "skip":
         _push(session, SKIPPED_KEY, face_id, SKIPPED_LIMIT)
         return None, ""
-    result = vote_cast(face_id=face_id, voter=voter, label=action, ip_hash=ip_hash)
+    result = vote_cast(
+        face_id=face_id,
+        voter=identity.voter,
+        label=action,
+        ip_hash=identity.ip_hash,
+        ip_prefix_hash=identity.ip_prefix_hash,
+        voter_since=identity.since,
+    )
     if result.changed:
         session[COUNT_KEY] = _count(session) + 1
         _push(session, HISTORY_KEY, face_id, HISTORY_LIMIT)

@@ -2,7 +2,8 @@
 
 Every form works as a plain POST (redirect after, for browsers without JavaScript) and
 through htmx (a partial in answer). Refusals are a friendly page, or for htmx a short
-text body that static/js/app.js shows as a toast.
+text body that static/js/app.js shows as a toast. A vote or report needs a voter that a
+page view handed out (voting/identity.py): without one it is refused, "open the page first".
 """
 
 from __future__ import annotations
@@ -19,9 +20,21 @@ from facegallery.gallery.pictures import face_svg
 from facegallery.gallery.selectors import face_get_visible
 from facegallery.pages import vote_mode
 from facegallery.pages.forms import UNDO, ReportForm, VoteForm, VoteModeForm
-from facegallery.voting.identity import ip_hash_for, voter_for
+from facegallery.voting.identity import (
+    VoterIdentity,
+    voter_identity,
+    voter_identity_keep,
+    voter_ticket_issue,
+)
 from facegallery.voting.ratelimit import RateLimited, rate_limit_check
-from facegallery.voting.services import VotingError, report_create, vote_cast, vote_undo
+from facegallery.voting.services import (
+    VoterUnknown,
+    VotingError,
+    report_create,
+    vote_cast,
+    vote_undo,
+)
+from facegallery.voting.voters import TooManyNewVoters
 
 ERROR_TEMPLATES = {403: "403.html", 404: "404.html", 429: "429.html"}
 
@@ -32,11 +45,29 @@ def refuse(request, error: VotingError | RateLimited) -> HttpResponse:
         response = HttpResponse(str(error), status=error.status, content_type="text/plain")
     else:
         template = ERROR_TEMPLATES.get(error.status, "400.html")
-        context = {"message": str(error), "retry_after": getattr(error, "retry_after", None)}
+        context = {
+            "message": str(error),
+            "retry_after": getattr(error, "retry_after", None),
+            "new_voters": isinstance(error, TooManyNewVoters),
+        }
         response = render(request, template, context, status=error.status)
     if isinstance(error, RateLimited):
         response["Retry-After"] = str(error.retry_after)
     return response
+
+
+def identity_checked(request, *, action: str) -> VoterIdentity:
+    """The request's voter, within its rate limits; VoterUnknown or RateLimited otherwise."""
+    identity = voter_identity(request)
+    if identity is None:
+        raise VoterUnknown()
+    rate_limit_check(
+        action=action,
+        voter=identity.voter,
+        ip_hash=identity.ip_hash,
+        ip_prefix_hash=identity.ip_prefix_hash,
+    )
+    return identity
 
 
 def see_other(url: str) -> HttpResponseRedirect:
@@ -61,15 +92,22 @@ def face_vote(request, face_id: int):
     if not form.is_valid():
         return refuse(request, VotingError("label must be interesting, boring or none"))
     label = form.cleaned_data["label"]
-    voter, ip_hash = voter_for(request), ip_hash_for(request)
     try:
-        rate_limit_check(action="vote", voter=voter, ip_hash=ip_hash)
+        identity = identity_checked(request, action="vote")
         if label == UNDO:
-            result = vote_undo(face_id=face_id, voter=voter)
+            result = vote_undo(face_id=face_id, voter=identity.voter)
         else:
-            result = vote_cast(face_id=face_id, voter=voter, label=label, ip_hash=ip_hash)
+            result = vote_cast(
+                face_id=face_id,
+                voter=identity.voter,
+                label=label,
+                ip_hash=identity.ip_hash,
+                ip_prefix_hash=identity.ip_prefix_hash,
+                voter_since=identity.since,
+            )
     except (VotingError, RateLimited) as error:
         return refuse(request, error)
+    voter_identity_keep(request, identity)
     if request.htmx:
         context = {
             "face_id": result.face_id,
@@ -88,11 +126,14 @@ def face_vote(request, face_id: int):
 @require_GET
 def vote_mode_page(request):
     """One face at a time, big, with keyboard and swipe shortcuts."""
-    voter = voter_for(request)
+    identity = voter_identity(request)
     prefer = face_id_parse(request.GET.get("face", ""))
+    voter = identity.voter if identity else ""
     context = vote_mode.card_context(request, voter=voter, prefer_id=prefer)
     template = "voting/_card.html" if request.htmx else "voting/vote_mode.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    voter_ticket_issue(request, response)
+    return response
 
 
 @require_POST
@@ -102,15 +143,18 @@ def vote_mode_act(request):
     if not form.is_valid():
         return refuse(request, VotingError("action must be interesting, boring, skip or undo"))
     action, face_id = form.cleaned_data["action"], form.cleaned_data["face"]
-    voter, ip_hash = voter_for(request), ip_hash_for(request)
     try:
-        if action != "skip":
-            rate_limit_check(action="vote", voter=voter, ip_hash=ip_hash)
-        prefer, notice = vote_mode.act(
-            request, action=action, face_id=face_id, voter=voter, ip_hash=ip_hash
-        )
+        if action == "skip":
+            identity = voter_identity(request)
+            if identity is None:
+                raise VoterUnknown()
+        else:
+            identity = identity_checked(request, action="vote")
+        prefer, notice = vote_mode.act(request, action=action, face_id=face_id, identity=identity)
     except (VotingError, RateLimited) as error:
         return refuse(request, error)
+    voter_identity_keep(request, identity)
+    voter = identity.voter
     if not request.htmx:
         if notice:
             messages.info(request, notice)
@@ -128,14 +172,18 @@ def face_report(request, face_id: int):
         raise Http404("no such face")
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        voter, ip_hash = voter_for(request), ip_hash_for(request)
         try:
-            rate_limit_check(action="report", voter=voter, ip_hash=ip_hash)
+            identity = identity_checked(request, action="report")
             report_create(
-                face_id=face.pk, voter=voter, reason=form.report_reason(), ip_hash=ip_hash
+                face_id=face.pk,
+                voter=identity.voter,
+                reason=form.report_reason(),
+                ip_hash=identity.ip_hash,
+                ip_prefix_hash=identity.ip_prefix_hash,
             )
         except (VotingError, RateLimited) as error:
             return refuse(request, error)
+        voter_identity_keep(request, identity)
         if request.htmx:
             return render(request, "voting/_report_done.html", {"face": face})
         messages.success(request, "Thanks: a moderator will look at this face.")
@@ -148,4 +196,6 @@ def face_report(request, face_id: int):
         "svg": face_svg(face),
         "next_url": _next_url(request, ""),  # vote mode's report comes back to vote mode
     }
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    voter_ticket_issue(request, response)
+    return response

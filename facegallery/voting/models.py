@@ -1,8 +1,16 @@
 """Votes (interesting / boring), reports, and blocks.
 
 A voter is a stable string: "user:<id>" for an account, "anon:<uuid>" for an anonymous
-session (the uuid lives in the session, so it survives session key rotation). IPs are
-never stored, only their salted hash (voting/identity.py).
+visitor (the uuid comes from the voter ticket a page view hands out and then lives in the
+session, so it survives session key rotation; voting/identity.py). IPs are never stored,
+only salted hashes of the address and of its prefix (IPv4 /24, IPv6 /64).
+
+Who counts (README "Voting"): an anonymous voter gets a Voter row at its first vote, within
+a cap of new voters per IP prefix; it is *fresh* until it has shown a human track record,
+then *established*. A vote row always records what was cast; `counted` says whether it is in
+the face's counters (and so in the rankings): at most VOTE_COUNTED_PER_FACE_PREFIX counted
+votes per face and IP prefix, of which at most VOTE_COUNTED_PER_FACE_PREFIX_FRESH from fresh
+voters.
 """
 
 from __future__ import annotations
@@ -21,11 +29,20 @@ class Vote(models.Model):
     voter = models.CharField(max_length=64)
     label = models.CharField(max_length=11, choices=Label.choices)
     ip_hash = models.CharField(max_length=64, blank=True)
+    # The salted hash of the address's prefix (IPv4 /24, IPv6 /64): what one client can
+    # rotate through cheaply, so the caps on influence are per prefix.
+    ip_prefix_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
     # Voided by a moderator (spam): kept for the record, excluded from the face's counters,
     # from training and from exports.
     voided = models.BooleanField(default=False)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    # In the face's counters (and rankings): false when the face already had its share of
+    # counted votes from this IP prefix when the vote was cast. Training weighs every vote.
+    counted = models.BooleanField(default=True, db_default=True)
+    # Cast by an established voter (or an account): see voting/voters.py.
+    trusted = models.BooleanField(default=True, db_default=True)
 
     class Meta:
         constraints = [
@@ -35,6 +52,14 @@ class Vote(models.Model):
             models.Index(fields=["voter", "-created"], name="vote_by_voter"),
             models.Index(fields=["ip_hash", "-created"], name="vote_by_ip"),
             models.Index(fields=["created"], name="vote_created"),
+            # Voiding and the suspicious-activity page by prefix (and time).
+            models.Index(fields=["ip_prefix_hash", "-created"], name="vote_by_prefix"),
+            # vote_cast's cap: the counted votes of one prefix on one face.
+            models.Index(
+                fields=["face", "ip_prefix_hash"],
+                condition=Q(counted=True, voided=False),
+                name="vote_counted_by_prefix",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -63,6 +88,8 @@ class Report(models.Model):
         ]
         indexes = [
             models.Index(fields=["created"], condition=Q(resolution="open"), name="report_open"),
+            # report_create's dedup: one report per face and IP hash.
+            models.Index(fields=["face", "ip_hash"], name="report_by_face_ip"),
         ]
 
     def __str__(self) -> str:
@@ -70,11 +97,12 @@ class Report(models.Model):
 
 
 class Block(models.Model):
-    """A voter or an IP hash that may not vote or report."""
+    """A voter, an IP hash or an IP prefix hash that may not vote or report."""
 
     class Kind(models.TextChoices):
         VOTER = "voter", "voter"
         IP_HASH = "ip_hash", "IP hash"
+        IP_PREFIX = "prefix", "IP prefix hash"
 
     kind = models.CharField(max_length=7, choices=Kind.choices)
     value = models.CharField(max_length=64)
@@ -88,3 +116,32 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return f"blocked {self.kind} {self.value}"
+
+
+class Voter(models.Model):
+    """An anonymous voter's track record, from its first vote on (voting/voters.py).
+
+    Accounts ("user:<id>") and voters that a script vouches for have no row: they count as
+    established. So do votes cast before these rows existed (a voter's row starts from its
+    earlier votes when it comes back).
+    """
+
+    key = models.CharField(max_length=64, unique=True, help_text="anon:<uuid>")
+    ip_prefix_hash = models.CharField(max_length=64, blank=True, help_text="at its first vote")
+    minted_at = models.DateTimeField(help_text="when a page view handed out its ticket")
+    first_vote_at = models.DateTimeField()
+    last_vote_at = models.DateTimeField()
+    votes_cast = models.PositiveIntegerField(default=0)
+    # Votes cast within HUMAN_GAP of the voter's previous one (voters.py): a script's pace.
+    fast_votes = models.PositiveIntegerField(default=0)
+    established_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The cap on new voters per prefix, and the suspicious-activity page.
+            models.Index(fields=["ip_prefix_hash", "-first_vote_at"], name="voter_new_by_prefix"),
+            models.Index(fields=["-first_vote_at"], name="voter_first_vote"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({'established' if self.established_at else 'fresh'})"

@@ -1,9 +1,19 @@
-"""Rate limits for votes and reports: fixed windows counted in the cache (Redis).
+"""Rate limits for votes and reports: moving windows in Redis, kept by the `limits` library.
+
+Each action is limited per voter, per IP address and per IP prefix (IPv4 /24, IPv6 /64:
+one client rotating its addresses is still one prefix); settings VOTE_RATE_* and
+REPORT_RATE_* per RATE_LIMIT_WINDOW_SECONDS. A moving window counts the hits of the last
+window whenever the request comes, so a burst across a minute boundary gets no second
+allowance, as it did with fixed windows. A refused request is not counted.
 
 Fails open: votes matter more than limits, so when Redis is unreachable the limits are
-skipped (logged once) rather than turning votes into errors. After a cache error the
-cache is not tried again for CIRCUIT_SECONDS, so a dead Redis costs one socket timeout
-per worker every few seconds instead of one per request.
+skipped (logged once) rather than turning votes into errors. After a storage error the
+limits are not tried again for CIRCUIT_SECONDS, so a dead Redis costs one socket timeout
+per worker every few seconds instead of one per request. What a voter is and how much it
+counts do not depend on Redis (voting/voters.py, PostgreSQL).
+
+The limiter uses the cache's Redis connection pool (CACHES["default"], with its short
+socket timeouts); a cache without Redis falls back to limits' in-process memory storage.
 """
 
 from __future__ import annotations
@@ -11,26 +21,24 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.storage import MemoryStorage, RedisStorage, Storage
+from limits.strategies import MovingWindowRateLimiter
 
 logger = logging.getLogger(__name__)
 
 CIRCUIT_SECONDS = 10.0
+KEY_PREFIX = "rl"
 _circuit_open_until = 0.0
-
-
-@dataclass(frozen=True)
-class Rate:
-    limit: int  # requests allowed per window; 0 turns the limit off
-    window: int  # seconds
+_limiters: dict[int, MovingWindowRateLimiter] = {}  # by connection pool (one per process)
 
 
 class RateLimited(Exception):
-    """Too many requests; `retry_after` is whole seconds until the window resets."""
+    """Too many requests; `retry_after` is whole seconds until one more is allowed."""
 
     status = 429
 
@@ -39,76 +47,69 @@ class RateLimited(Exception):
         super().__init__(f"too many requests: try again in {self.retry_after} s")
 
 
-def _rates(action: str) -> dict[str, Rate]:
-    window = settings.RATE_LIMIT_WINDOW_SECONDS
+def _limits(action: str) -> dict[str, int]:
+    """Requests allowed per window, by identity kind (0 turns one off)."""
     if action == "report":
-        return {"voter": Rate(settings.REPORT_RATE_PER_VOTER, window)}
+        return {
+            "voter": settings.REPORT_RATE_PER_VOTER,
+            "ip": settings.REPORT_RATE_PER_IP,
+            "prefix": settings.REPORT_RATE_PER_PREFIX,
+        }
     return {
-        "voter": Rate(settings.VOTE_RATE_PER_VOTER, window),
-        "ip": Rate(settings.VOTE_RATE_PER_IP, window),
+        "voter": settings.VOTE_RATE_PER_VOTER,
+        "ip": settings.VOTE_RATE_PER_IP,
+        "prefix": settings.VOTE_RATE_PER_PREFIX,
     }
 
 
-def rate_limit_check(*, action: str, voter: str, ip_hash: str) -> None:
-    """Count one `action` ("vote" or "report") for the voter and the IP hash.
+def _limiter() -> MovingWindowRateLimiter:
+    backend: Any = getattr(cache, "_cache", None)  # Django's RedisCacheClient, if Redis
+    pool = (
+        backend.get_client(write=True).connection_pool if hasattr(backend, "get_client") else None
+    )
+    limiter = _limiters.get(id(pool))
+    if limiter is None:
+        storage: Storage = (
+            MemoryStorage()
+            if pool is None
+            else RedisStorage(settings.REDIS_URL, connection_pool=pool, key_prefix=KEY_PREFIX)
+        )
+        limiter = _limiters[id(pool)] = MovingWindowRateLimiter(storage)
+    return limiter
 
-    Raises RateLimited when either is over its limit for the current window.
-    """
+
+def rate_limit_check(*, action: str, voter: str, ip_hash: str, ip_prefix_hash: str = "") -> None:
+    """Count one `action` ("vote" or "report") for the voter, the IP hash and the IP prefix
+    hash; raise RateLimited when any of them is over its limit for the moving window."""
     global _circuit_open_until
     if time.monotonic() < _circuit_open_until:
         return
-    now = time.time()
-    identities = {"voter": voter, "ip": ip_hash}
-    counters = []  # (key, rate, window start)
-    for kind, rate in _rates(action).items():
-        if rate.limit > 0 and identities[kind]:
-            window_start = math.floor(now / rate.window) * rate.window
-            key = f"rl:{action}:{kind}:{identities[kind]}:{window_start}"
-            counters.append((key, rate, window_start))
-    if not counters:
+    identities = {"voter": voter, "ip": ip_hash, "prefix": ip_prefix_hash}
+    window = settings.RATE_LIMIT_WINDOW_SECONDS
+    checks: list[tuple[RateLimitItem, tuple[str, ...]]] = [
+        (RateLimitItemPerSecond(limit, window), (action, kind, identities[kind]))
+        for kind, limit in _limits(action).items()
+        if limit > 0 and identities[kind]
+    ]
+    if not checks:
         return
     try:
-        counts = _count_all([(key, rate.window) for key, rate, _ in counters])
-    except Exception as exc:  # any cache failure: fail open, see the module docstring
+        limiter = _limiter()
+        for item, identifiers in checks:
+            if not limiter.hit(item, *identifiers):
+                reset = limiter.get_window_stats(item, *identifiers).reset_time
+                raise RateLimited(math.ceil(reset - time.time()))
+    except RateLimited:
+        raise
+    except Exception as exc:  # any storage failure: fail open, see the module docstring
         _circuit_open_until = time.monotonic() + CIRCUIT_SECONDS
         logger.warning(
-            "rate limits skipped for %.0f s: cache unavailable (%s)", CIRCUIT_SECONDS, exc
+            "rate limits skipped for %.0f s: limits storage unavailable (%s)", CIRCUIT_SECONDS, exc
         )
-        return
-    for count, (_, rate, window_start) in zip(counts, counters, strict=True):
-        if count > rate.limit:
-            raise RateLimited(math.ceil(window_start + rate.window - now))
-
-
-def _count_all(keys: list[tuple[str, int]]) -> list[int]:
-    """Count one hit on each (key, window), creating a key with its expiry on first use.
-
-    On Redis, one round trip for all of them: SET NX EX + INCR per key in one MULTI/EXEC
-    (Django's cache.incr costs two round trips a key, EXISTS then INCR). Otherwise (a
-    cache backend without a Redis client) through the cache API, key by key.
-    """
-    backend: Any = getattr(cache, "_cache", None)  # Django's RedisCacheClient, if Redis
-    if not hasattr(backend, "get_client"):
-        return [_count(key, window) for key, window in keys]
-    pipe = backend.get_client(write=True).pipeline(transaction=True)
-    for key, window in keys:
-        name = cache.make_and_validate_key(key)
-        pipe.set(name, 0, ex=window + 1, nx=True)
-        pipe.incr(name)
-    return pipe.execute()[1::2]
-
-
-def _count(key: str, window: int) -> int:
-    """Increment the window's counter, creating it (with an expiry) on first use."""
-    try:
-        return cache.incr(key)
-    except ValueError:  # no such key yet
-        if cache.add(key, 1, timeout=window + 1):
-            return 1
-        return cache.incr(key)  # another request created it in between
 
 
 def rate_limit_reset() -> None:
-    """Close the circuit (tests that bring the cache back)."""
+    """Close the circuit and forget the limiters (tests that bring the cache back)."""
     global _circuit_open_until
     _circuit_open_until = 0.0
+    _limiters.clear()

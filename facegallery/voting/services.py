@@ -1,14 +1,24 @@
 """Writes: casting, changing and undoing votes, and reporting faces.
 
 Every vote change locks the face row, so concurrent votes on one face are serialised and
-the counters and ranking scores always equal the (non-voided) vote rows.
+the counters and ranking scores always equal the counted, non-voided vote rows.
+
+Who counts (README "Voting"): vote_cast records the voter's standing first (voters.py: the
+cap on new voters per IP prefix, established or fresh), then inserts the vote `counted`
+only while the face has fewer than VOTE_COUNTED_PER_FACE_PREFIX counted votes from the
+vote's IP prefix (VOTE_COUNTED_PER_FACE_PREFIX_FRESH from fresh voters); otherwise the row
+is kept, uncounted. A vote keeps its `counted` when its label changes. A voided vote stays
+voided: casting it again or undoing it changes nothing, so a voided voter cannot put its
+vote back. Reports: one per voter and face, and one per IP hash and face.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Field, Q
 from django.utils import timezone
@@ -16,6 +26,7 @@ from django.utils import timezone
 from facegallery.gallery.models import Face, FaceStatus
 from facegallery.gallery.ranking import face_ranking
 from facegallery.voting.models import Block, Label, Report, Vote
+from facegallery.voting.voters import voter_touch
 
 
 class VotingError(Exception):
@@ -30,6 +41,17 @@ class FaceNotFound(VotingError):
 
 class VoterBlocked(VotingError):
     status = 403
+
+
+class VoterUnknown(VotingError):
+    """A vote or report from a request without a voter (voting/identity.py)."""
+
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            "no voter yet: open the page (or GET /api/csrf) first and keep its cookies"
+        )
 
 
 @dataclass(frozen=True)
@@ -49,8 +71,11 @@ _BLOCK = Block._meta.db_table
 _VOTE = Vote._meta.db_table
 
 
-def _lock_visible_face(face_id: int, *, voter: str | None = None, ip_hash: str = "") -> Face:
-    """Lock the visible face's row for this vote change; with `voter`, refuse a blocked one.
+def _lock_visible_face(
+    face_id: int, *, voter: str | None = None, ip_hash: str = "", ip_prefix_hash: str = ""
+) -> Face:
+    """Lock the visible face's row for this vote change; with `voter`, refuse a blocked one
+    (the voter, its IP hash or its IP prefix hash).
 
     FOR NO KEY UPDATE: it serialises vote changes on the face (they all take it) without
     blocking the foreign-key checks of votes and reports being inserted for it. The block
@@ -63,6 +88,9 @@ def _lock_visible_face(face_id: int, *, voter: str | None = None, ip_hash: str =
         if ip_hash:
             blocked += " OR (kind = %s AND value = %s)"
             params += [Block.Kind.IP_HASH, ip_hash]
+        if ip_prefix_hash:
+            blocked += " OR (kind = %s AND value = %s)"
+            params += [Block.Kind.IP_PREFIX, ip_prefix_hash]
         blocked = f'EXISTS (SELECT 1 FROM "{_BLOCK}" WHERE {blocked})'
     faces = Face.objects.raw(
         f'SELECT id, interesting_count, boring_count, {blocked} AS blocked FROM "{_FACE}" '
@@ -73,7 +101,7 @@ def _lock_visible_face(face_id: int, *, voter: str | None = None, ip_hash: str =
     if voter is not None and (
         face.blocked  # type: ignore[attr-defined]  # raw()'s extra column: unknown to the stubs
         if face
-        else _is_blocked(voter, ip_hash)
+        else _is_blocked(voter, ip_hash, ip_prefix_hash)
     ):
         raise VoterBlocked("you are blocked from voting")
     if face is None:
@@ -81,28 +109,54 @@ def _lock_visible_face(face_id: int, *, voter: str | None = None, ip_hash: str =
     return face
 
 
-def _is_blocked(voter: str, ip_hash: str) -> bool:
+def _is_blocked(voter: str, ip_hash: str, ip_prefix_hash: str = "") -> bool:
     blocked = Q(kind=Block.Kind.VOTER, value=voter)
     if ip_hash:
         blocked |= Q(kind=Block.Kind.IP_HASH, value=ip_hash)
+    if ip_prefix_hash:
+        blocked |= Q(kind=Block.Kind.IP_PREFIX, value=ip_prefix_hash)
     return Block.objects.filter(blocked).exists()
 
 
-def _vote_insert_new(*, face_id: int, voter: str, label: str, ip_hash: str) -> bool:
-    """Insert the vote unless the voter has one on the face already; True if inserted.
+# Whether a new vote is counted: the prefix's counted votes on the face are under the cap
+# (and its fresh voters' under theirs). No prefix (a script, a test): always counted.
+_COUNTED = (
+    "(%(prefix)s = '' OR (SELECT count(*) < %(cap)s AND (%(trusted)s OR "
+    f'count(*) FILTER (WHERE NOT trusted) < %(fresh_cap)s) FROM "{_VOTE}" '
+    "WHERE face_id = %(face)s AND ip_prefix_hash = %(prefix)s AND counted AND NOT voided))"
+)
+
+
+def _vote_insert_new(
+    *, face_id: int, voter: str, label: str, ip_hash: str, ip_prefix_hash: str, trusted: bool
+) -> bool | None:
+    """Insert the vote unless the voter has one on the face already: whether it is counted,
+    or None if the voter had a vote (nothing inserted).
 
     ON CONFLICT DO NOTHING on the (face, voter) constraint: a first vote, the common case,
-    costs one statement instead of a lookup and an insert.
+    costs one statement (the cap is a subquery) instead of a lookup and an insert.
     """
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            f'INSERT INTO "{_VOTE}" (face_id, voter, label, ip_hash, created, updated, voided) '
-            "VALUES (%s, %s, %s, %s, %s, %s, false) "
-            "ON CONFLICT (face_id, voter) DO NOTHING RETURNING id",
-            [face_id, voter, label, ip_hash, now, now],
+            f'INSERT INTO "{_VOTE}" (face_id, voter, label, ip_hash, ip_prefix_hash, created, '
+            "updated, voided, counted, trusted) SELECT %(face)s, %(voter)s, %(label)s, "
+            f"%(ip)s, %(prefix)s, %(now)s, %(now)s, false, {_COUNTED}, %(trusted)s "
+            "ON CONFLICT (face_id, voter) DO NOTHING RETURNING counted",
+            {
+                "face": face_id,
+                "voter": voter,
+                "label": label,
+                "ip": ip_hash,
+                "prefix": ip_prefix_hash,
+                "now": now,
+                "trusted": trusted,
+                "cap": settings.VOTE_COUNTED_PER_FACE_PREFIX,
+                "fresh_cap": settings.VOTE_COUNTED_PER_FACE_PREFIX_FRESH,
+            },
         )
-        return cursor.fetchone() is not None
+        row = cursor.fetchone()
+    return None if row is None else bool(row[0])
 
 
 def _apply(face: Face, interesting: int, boring: int) -> None:
@@ -144,60 +198,138 @@ def _result(face: Face, label: str | None, changed: bool) -> VoteResult:
 
 
 @transaction.atomic
-def vote_cast(*, face_id: int, voter: str, label: str, ip_hash: str = "") -> VoteResult:
-    """Record `voter`'s label for a visible face, or change it. Idempotent."""
+def vote_cast(
+    *,
+    face_id: int,
+    voter: str,
+    label: str,
+    ip_hash: str = "",
+    ip_prefix_hash: str = "",
+    voter_since: datetime | None = None,
+) -> VoteResult:
+    """Record `voter`'s label for a visible face, or change it. Idempotent.
+
+    `voter_since`: when the voter's ticket was issued (voting/identity.py); None vouches for
+    the voter (an account, a simulation), which then counts as established. Raises
+    TooManyNewVoters for a new voter over its prefix's cap (nothing written).
+    """
     if label not in Label.values:
         raise VotingError(f"label must be one of {', '.join(Label.values)}")
-    face = _lock_visible_face(face_id, voter=voter, ip_hash=ip_hash)
-    if _vote_insert_new(face_id=face.pk, voter=voter, label=label, ip_hash=ip_hash):
-        _apply(face, *_delta(label, +1))
+    face = _lock_visible_face(face_id, voter=voter, ip_hash=ip_hash, ip_prefix_hash=ip_prefix_hash)
+    trusted = voter_touch(voter=voter, since=voter_since, ip_prefix_hash=ip_prefix_hash)
+    counted = _vote_insert_new(
+        face_id=face.pk,
+        voter=voter,
+        label=label,
+        ip_hash=ip_hash,
+        ip_prefix_hash=ip_prefix_hash,
+        trusted=trusted,
+    )
+    if counted is not None:
+        if counted:
+            _apply(face, *_delta(label, +1))
         return _result(face, label, changed=True)
     # The face lock is held, so this vote cannot change or vanish before we update it.
     vote = Vote.objects.get(face=face, voter=voter)
-    previous = None if vote.voided else vote.label
-    if previous == label:
+    if vote.voided or vote.label == label:
         return _result(face, label, changed=False)
-    old_i, old_b = _delta(previous, -1)
-    new_i, new_b = _delta(label, +1)
-    vote.label, vote.voided, vote.ip_hash = label, False, ip_hash or vote.ip_hash
-    vote.save(update_fields=["label", "voided", "ip_hash", "updated"])
-    _apply(face, old_i + new_i, old_b + new_b)
+    if vote.counted:
+        old_i, old_b = _delta(vote.label, -1)
+        new_i, new_b = _delta(label, +1)
+        _apply(face, old_i + new_i, old_b + new_b)
+    vote.label = label
+    vote.save(update_fields=["label", "updated"])
     return _result(face, label, changed=True)
 
 
 @transaction.atomic
 def vote_undo(*, face_id: int, voter: str) -> VoteResult:
-    """Remove `voter`'s vote on a visible face (nothing to undo is not an error)."""
+    """Remove `voter`'s vote on a visible face (nothing to undo is not an error; a voided
+    vote stays, see the module docstring)."""
     face = _lock_visible_face(face_id)
     vote = Vote.objects.filter(face=face, voter=voter).first()
-    if vote is None:
+    if vote is None or vote.voided:
         return _result(face, None, changed=False)
-    if not vote.voided:
+    if vote.counted:
         _apply(face, *_delta(vote.label, -1))
     vote.delete()
     return _result(face, None, changed=True)
 
 
+REFRESH_CHUNK = 500  # faces locked and recounted per transaction
+
+
 def face_counters_refresh(*, face_ids: Iterable[int]) -> None:
-    """Recompute counters and ranking of faces from their non-voided vote rows."""
-    for face_id in sorted(set(face_ids)):  # a fixed lock order: no deadlocks between refreshes
+    """Recompute counters and ranking of faces from their counted, non-voided vote rows.
+
+    In bulk: per chunk of faces, one transaction locks them (in id order, as vote_cast and
+    the moderation services do: no deadlocks), counts their rows in one GROUP BY and
+    writes every face in one UPDATE.
+    """
+    ids = sorted({int(face_id) for face_id in face_ids})
+    for start in range(0, len(ids), REFRESH_CHUNK):
         with transaction.atomic():
-            face = Face.objects.select_for_update().get(pk=face_id)
-            counts = Vote.objects.filter(face_id=face_id, voided=False).aggregate(
-                interesting=Count("pk", filter=Q(label=Label.INTERESTING)),
-                boring=Count("pk", filter=Q(label=Label.BORING)),
-            )
-            _apply(
-                face,
-                counts["interesting"] - face.interesting_count,
-                counts["boring"] - face.boring_count,
-            )
+            faces_counters_recount(ids[start : start + REFRESH_CHUNK])
+
+
+def faces_lock(face_ids: Iterable[int]) -> list[int]:
+    """Lock faces in id order for a change of their votes (the lock vote_cast takes); the ids
+    of those that exist. In the caller's transaction."""
+    return list(
+        Face.objects.select_for_update(no_key=True)
+        .filter(pk__in=sorted(set(face_ids)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def faces_counters_recount(face_ids: list[int]) -> None:
+    """face_counters_refresh for one chunk of ids, in the caller's transaction."""
+    if not face_ids:
+        return
+    locked = faces_lock(face_ids)
+    counts = dict.fromkeys(locked, (0, 0))
+    rows = (
+        Vote.objects.filter(face_id__in=locked, voided=False, counted=True)
+        .values("face_id")
+        .annotate(
+            interesting=Count("pk", filter=Q(label=Label.INTERESTING)),
+            boring=Count("pk", filter=Q(label=Label.BORING)),
+        )
+        .values_list("face_id", "interesting", "boring")
+    )
+    for face_id, interesting, boring in rows:
+        counts[face_id] = (interesting, boring)
+    if not counts:
+        return
+    fields = ["interesting_count", "boring_count", *face_ranking(0, 0)]
+    values, params = [], []
+    for face_id, (interesting, boring) in counts.items():
+        ranking = face_ranking(interesting, boring)
+        values.append("(" + ", ".join(["%s"] * (len(fields) + 1)) + ")")
+        params += [face_id, interesting, boring, *ranking.values()]
+    columns = ", ".join(f'"{_face_column(field)}" = v.c{i}' for i, field in enumerate(fields))
+    names = ", ".join(f"c{i}" for i in range(len(fields)))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{_FACE}" AS f SET {columns} FROM (VALUES {", ".join(values)}) '
+            f"AS v(id, {names}) WHERE f.id = v.id",
+            params,
+        )
 
 
 @transaction.atomic
-def report_create(*, face_id: int, voter: str, reason: str = "", ip_hash: str = "") -> Report:
-    """Report a visible face to the moderation queue (once per voter and face)."""
-    face = _lock_visible_face(face_id, voter=voter, ip_hash=ip_hash)
+def report_create(
+    *, face_id: int, voter: str, reason: str = "", ip_hash: str = "", ip_prefix_hash: str = ""
+) -> Report:
+    """Report a visible face to the moderation queue: once per voter and face, and once per
+    IP hash and face (a second report from the same address is the first one, returned)."""
+    face = _lock_visible_face(face_id, voter=voter, ip_hash=ip_hash, ip_prefix_hash=ip_prefix_hash)
+    # The face lock serialises reports on the face: no duplicate between check and insert.
+    if ip_hash:
+        earlier = Report.objects.filter(face=face, ip_hash=ip_hash).order_by("pk").first()
+        if earlier is not None:
+            return earlier
     report, _ = Report.objects.get_or_create(
         face=face, voter=voter, defaults={"reason": reason[:500], "ip_hash": ip_hash}
     )

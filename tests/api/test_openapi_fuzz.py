@@ -23,6 +23,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from facegallery.api.main import api
 from facegallery.gallery.models import Face
+from facegallery.voting.identity import TICKET_COOKIE, voter_ticket_cookie
 from facegallery.voting.models import Report, Vote
 from tests.factories import FaceFactory
 
@@ -60,7 +61,9 @@ def settings_for_fuzz(settings):
     settings.ALLOWED_HOSTS = ["localhost"]
     settings.SECURE_SSL_REDIRECT = False
     settings.VOTE_RATE_PER_VOTER = settings.VOTE_RATE_PER_IP = 10**9  # reach the services
-    settings.REPORT_RATE_PER_VOTER = 10**9
+    settings.VOTE_RATE_PER_PREFIX = settings.NEW_VOTERS_PER_PREFIX_HOUR = 10**9
+    settings.REPORT_RATE_PER_VOTER = settings.REPORT_RATE_PER_IP = 10**9
+    settings.REPORT_RATE_PER_PREFIX = 10**9
 
 
 @pytest.fixture
@@ -83,7 +86,9 @@ def writes() -> tuple[int, int, int, int]:
 
 
 def counters_off_by_rows() -> int:
-    counted = Face.objects.annotate(rows=Count("votes", filter=Q(votes__voided=False)))
+    counted = Face.objects.annotate(
+        rows=Count("votes", filter=Q(votes__voided=False, votes__counted=True))
+    )
     return counted.exclude(rows=F("interesting_count") + F("boring_count")).count()
 
 
@@ -94,7 +99,8 @@ def test_no_generated_request_gets_a_500_or_a_wrong_write(case, app, faces, trie
     response = case.call(
         app=app,
         headers={"X-CSRFToken": CSRF_SECRET},
-        cookies={"csrftoken": CSRF_SECRET},
+        # A visitor who has opened a page: its voter ticket (each case a new visitor).
+        cookies={"csrftoken": CSRF_SECRET, TICKET_COOKIE: voter_ticket_cookie()},
     )
     tried[response.status_code] += 1
     # A cursor is opaque: only one the server handed out is valid, which no schema can say,

@@ -32,7 +32,9 @@ def clients(db) -> dict[str, Client]:
 def generous_rate_limits(settings):
     """Generated examples all come from one address: let every one reach the services."""
     settings.VOTE_RATE_PER_VOTER = settings.VOTE_RATE_PER_IP = 10**9
-    settings.REPORT_RATE_PER_VOTER = 10**9
+    settings.VOTE_RATE_PER_PREFIX = settings.NEW_VOTERS_PER_PREFIX_HOUR = 10**9
+    settings.REPORT_RATE_PER_VOTER = settings.REPORT_RATE_PER_IP = 10**9
+    settings.REPORT_RATE_PER_PREFIX = 10**9
 
 
 @pytest.fixture

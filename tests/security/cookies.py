@@ -1,10 +1,13 @@
 """Malformed cookies and sessions: never a 500, never a write as someone else.
 
 Every request goes through Django's test client (CSRF enforced) with a Cookie header built
-the way a WSGI server hands it over (UTF-8 bytes read as latin-1). The site reads three
-cookies: sessionid (the voter lives in the database session), csrftoken (double submit with
-X-CSRFToken) and messages (the flash messages' signed cookie); and four session keys:
-voter_id and the vote mode's count, history and skipped list.
+the way a WSGI server hands it over (UTF-8 bytes read as latin-1). The site reads four
+cookies: sessionid (the voter lives in the database session), voter_ticket (the signed
+voter a page view hands out, kept in the session at the first vote), csrftoken (double
+submit with X-CSRFToken) and messages (the flash messages' signed cookie); and five session
+keys: voter_id, voter_since and the vote mode's count, history and skipped list. State
+changes are sent as by a visitor who has opened a page: with a fresh voter ticket, unless
+the cookies name one (a request without any voter is refused: tests/voting/test_identity.py).
 
 A "victim" visitor votes first through the real API; malformed cookies must never read as
 that visitor's session, vote with its voter id, or undo its vote. Each generated example
@@ -29,6 +32,7 @@ from hypothesis import strategies as st
 
 from facegallery.core.sessions import SessionStore
 from facegallery.gallery.models import Face
+from facegallery.voting.identity import TICKET_COOKIE, voter_ticket_cookie
 from facegallery.voting.models import Report, Vote
 
 FRESH_VOTER = re.compile(r"anon:[0-9a-f]{32}")
@@ -305,5 +309,7 @@ def assert_done_by_a_fresh_voter(
 def state_change(
     client: Client, change: Change, face: Face, *, cookies: str, csrf: str | None, tried=None
 ):
+    if f"{TICKET_COOKIE}=" not in cookies:  # a visitor who has opened a page
+        cookies = f"{cookies}; {TICKET_COOKIE}={voter_ticket_cookie()}"
     return send(client, change.method, change.url(face), cookies=cookies, csrf=csrf,
                 body=change.data(face), content_type=change.content_type, tried=tried)  # fmt: skip

@@ -118,6 +118,21 @@ def test_a_visitor_with_a_broken_csrf_cookie_recovers_through_get_api_csrf(victi
         assert voted.status_code == 200 and voted.json()["boring_count"] == 1
 
 
+# --- Garbage voter tickets ---------------------------------------------------------------------
+
+
+@single_request
+@given(value=any_text | long_text, quoted=st.booleans(), name=st.sampled_from(sorted(CHANGES)))
+def test_a_garbage_voter_ticket_is_no_voter_and_writes_nothing(victim, tried, value, quoted, name):
+    cookies = f"{cookie_pair('voter_ticket', value, quoted=quoted)}; csrftoken={victim.csrf_token}"
+    with rolled_back():
+        before = snapshot()
+        response = state_change(Client(enforce_csrf_checks=True), CHANGES[name], victim.face,
+                                cookies=cookies, csrf=victim.csrf_token, tried=tried)  # fmt: skip
+        assert_refused_and_wrote_nothing(response, before)
+        assert response.status_code == 403
+
+
 # --- Garbage in the messages cookie -----------------------------------------------------------
 
 

@@ -1,14 +1,17 @@
-"""Rate limits per voter and per IP: a clear 429; and Redis down changes nothing else."""
+"""Rate limits per voter, per IP and per IP prefix, in moving windows (the `limits` library):
+a clear 429; and Redis down changes nothing else."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 from django.test import Client, override_settings
 from redis import Redis
 
-from facegallery.voting.models import Vote
+from facegallery.voting.models import Report, Vote
 from tests.conftest import free_port
-from tests.factories import FaceFactory
+from tests.factories import FaceFactory, visitor
 
 pytestmark = pytest.mark.django_db
 
@@ -33,14 +36,14 @@ def test_the_site_answers_429_with_retry_after_over_the_voter_limit(client, sett
         f"/faces/{faces[2].pk}/vote", {"label": "boring"}, headers={"HX-Request": "true"}
     )
     assert htmx.status_code == 429 and htmx["Content-Type"].startswith("text/plain")
-    assert Client().post(f"/faces/{faces[2].pk}/vote", {"label": "boring"}).status_code == 303
+    assert visitor().post(f"/faces/{faces[2].pk}/vote", {"label": "boring"}).status_code == 303
 
 
 def test_the_api_answers_429_json_over_the_ip_limit_for_every_voter(settings):
     settings.VOTE_RATE_PER_IP = 3
-    face = FaceFactory.create()
+    faces = FaceFactory.create_batch(5)
     statuses = []
-    for _ in range(5):  # a fresh session (voter) each time, one IP
+    for face in faces:  # a fresh session (voter) each time, one IP
         client, headers = api_client()
         response = client.put(
             f"/api/faces/{face.pk}/vote", {"label": "interesting"},
@@ -50,8 +53,58 @@ def test_the_api_answers_429_json_over_the_ip_limit_for_every_voter(settings):
     assert statuses == [200, 200, 200, 429, 429]
     assert int(response["Retry-After"]) >= 1
     assert "try again" in response.json()["detail"]
-    face.refresh_from_db()
-    assert face.interesting_count == Vote.objects.count() == 3
+    for face in faces:
+        face.refresh_from_db()
+    assert [face.interesting_count for face in faces] == [1, 1, 1, 0, 0]
+    assert Vote.objects.count() == 3
+
+
+def test_an_ipv6_client_rotating_its_addresses_meets_the_limit_of_its_slash_64(settings):
+    settings.VOTE_RATE_PER_IP, settings.VOTE_RATE_PER_PREFIX = 1000, 4
+    faces = FaceFactory.create_batch(6)
+    statuses = [
+        visitor(address=f"2001:db8:5:6::{n:x}").post(f"/faces/{face.pk}/vote", {"label": "boring"})
+        .status_code
+        for n, face in enumerate(faces)
+    ]  # fmt: skip
+    assert statuses == [303, 303, 303, 303, 429, 429]
+    other = visitor(address="2001:db8:5:7::1")  # the next /64 is someone else
+    assert other.post(f"/faces/{faces[5].pk}/vote", {"label": "boring"}).status_code == 303
+
+
+def test_a_burst_across_the_window_boundary_gets_no_second_allowance(settings):
+    # A fixed window lets 2 x limit through around its boundary; a moving one never more
+    # than the limit in any window.
+    settings.VOTE_RATE_PER_VOTER, settings.RATE_LIMIT_WINDOW_SECONDS = 3, 2
+    faces = FaceFactory.create_batch(5)
+    client = visitor()
+
+    def vote(face) -> int:
+        return client.post(f"/faces/{face.pk}/vote", {"label": "boring"}).status_code
+
+    assert [vote(face) for face in faces[:3]] == [303, 303, 303]
+    time.sleep(1.1)  # past a whole second: a 1-s fixed window would have started again
+    assert vote(faces[3]) == 429
+    time.sleep(1.2)  # the first three are out of the window now
+    assert vote(faces[3]) == 303
+
+
+def test_reports_are_limited_per_ip_and_one_per_face_and_ip(settings):
+    settings.REPORT_RATE_PER_IP = 3
+    faces = FaceFactory.create_batch(4)
+    statuses = []
+    for _ in range(3):  # three visitors behind one address report the same face
+        statuses.append(visitor().post(f"/faces/{faces[0].pk}/report", {"reason": "offensive"}))
+    assert [r.status_code for r in statuses] == [303, 303, 303]
+    assert Report.objects.filter(face=faces[0]).count() == 1  # stored once
+    # The address is at its limit now, whoever reports.
+    response = visitor().post(f"/faces/{faces[1].pk}/report", {"reason": "offensive"})
+    assert response.status_code == 429 and int(response["Retry-After"]) >= 1
+    elsewhere = visitor(address="198.51.100.20").post(
+        f"/faces/{faces[1].pk}/report", {"reason": "broken"}
+    )
+    assert elsewhere.status_code == 303
+    assert Report.objects.count() == 2
 
 
 @pytest.mark.fault("redis-down")
@@ -81,12 +134,11 @@ def test_with_redis_down_pages_still_serve_and_votes_still_count(client, setting
     assert Vote.objects.count() == 3
 
 
-def test_a_counters_key_expires_with_its_window(client, settings):
+def test_a_voters_window_lives_in_redis_and_expires_with_it(client, settings):
     settings.RATE_LIMIT_WINDOW_SECONDS = 30
     face = FaceFactory.create()
     assert client.post(f"/faces/{face.pk}/vote", {"label": "boring"}).status_code == 303
     redis = Redis.from_url(settings.REDIS_URL)
-    (key,) = redis.keys(f"*rl:vote:voter:{Vote.objects.get().voter}:*")
-    count = redis.get(key)
-    assert count is not None and int(count) == 1
-    assert 0 < redis.ttl(key) <= 31
+    (key,) = redis.keys(f"*vote/voter/{Vote.objects.get().voter}*")
+    assert redis.llen(key) == 1  # the moving window: one timestamp a hit
+    assert 0 < redis.ttl(key) <= 30

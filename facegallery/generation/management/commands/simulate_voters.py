@@ -153,6 +153,8 @@ class Command(BaseCommand):
             likes = bool(_taste_of_faces(taste, [row])[0])
             if rng.random() < noise:
                 likes = not likes
+            # No voter_since: the simulation vouches for its visitors, who count as
+            # established voters (README "Voting"), as real ones do after ten minutes.
             vote_cast(
                 face_id=face.pk, voter=voter, label=Label.INTERESTING if likes else Label.BORING
             )
