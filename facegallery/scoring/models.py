@@ -26,6 +26,13 @@ class ScorerVersion(models.Model):
     training_faces = models.PositiveIntegerField()
     holdout_faces = models.PositiveIntegerField()
     votes_seen = models.PositiveIntegerField(help_text="non-voided votes when it was trained")
+    # Which votes it saw: those with id <= max_vote_id that were not voided then. Votes that
+    # moderators void later are counted in voided_votes; a version with too many of them is
+    # rolled back (scoring/services/versions.py). None: trained before this was recorded.
+    max_vote_id = models.BigIntegerField(null=True, blank=True)
+    voided_votes = models.PositiveIntegerField(
+        default=0, db_default=0, help_text="votes it trained on that were voided later"
+    )
     seconds = models.FloatField(default=0.0, help_text="training time")
     created = models.DateTimeField(auto_now_add=True)
     promoted = models.BooleanField(default=False, help_text="won against the active version")
@@ -48,6 +55,11 @@ class ScorerVersion(models.Model):
 
     def __str__(self) -> str:
         return f"scorer v{self.version}"
+
+    @property
+    def voided_share(self) -> float:
+        """The share of the votes it trained on that moderators voided since."""
+        return self.voided_votes / self.votes_seen if self.votes_seen else 0.0
 
 
 class DrawingNll(models.Model):

@@ -11,13 +11,14 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F, Func, Q
 
 from facegallery.gallery.models import Face, FaceStatus
 from facegallery.gallery.selectors import face_pool
 from facegallery.scoring.models import ScorerVersion
-from facegallery.scoring.services.labels import is_holdout
-from facegallery.voting.models import Label, Vote
+from facegallery.scoring.services.labels import ROBUST_WEIGHTS, RobustWeights, is_holdout
+from facegallery.voting.models import Label, Vote, Voter
 
 FEATURE_FIELDS = ("id", "strokes", "temperature", "generator__name", "generator__scale_factor")
 
@@ -31,34 +32,84 @@ def scorer_active_version() -> int | None:
     return ScorerVersion.objects.filter(is_active=True).values_list("version", flat=True).first()
 
 
-def votes_total() -> int:
-    return Vote.objects.filter(voided=False).count()
+def votes_total(*, max_vote_id: int | None = None) -> int:
+    """Non-voided votes (up to `max_vote_id`)."""
+    votes = Vote.objects.filter(voided=False)
+    return (votes if max_vote_id is None else votes.filter(pk__lte=max_vote_id)).count()
+
+
+def vote_id_max() -> int:
+    """The newest vote's id (0 without votes): what a training run can see."""
+    return Vote.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 @dataclass(frozen=True)
 class VoteCounts:
     face_ids: np.ndarray
-    interesting: np.ndarray
+    interesting: np.ndarray  # robust vote weights (labels.py), plain counts for honest votes
     boring: np.ndarray
     admission_probability: np.ndarray
+    votes: np.ndarray  # vote rows, for the min-votes threshold
 
 
-def vote_counts_fetch() -> VoteCounts:
-    """Non-voided interesting/boring counts of every voted face, with its admission
-    probability. Counted from the vote rows (the source of truth), not the counters."""
-    rows = (
-        Vote.objects.filter(voided=False)
-        .values("face_id")
-        .annotate(
-            interesting=Count("id", filter=Q(label=Label.INTERESTING)),
-            boring=Count("id", filter=Q(label=Label.BORING)),
-            propensity=F("face__admission_probability"),
-        )
-        .order_by("face_id")
-        .values_list("face_id", "interesting", "boring", "propensity")
+_VOTE, _VOTER, _FACE = Vote._meta.db_table, Voter._meta.db_table, Face._meta.db_table
+# The robust weights of labels.py, steps 1-4, one CTE each. A vote without an IP prefix
+# hash (older than prefixes) is grouped by its IP hash, or failing that by its voter.
+_ROBUST_COUNTS = f"""
+WITH v AS (
+    SELECT vote.face_id, vote.voter, (vote.label = %(interesting)s)::int AS y,
+        COALESCE(NULLIF(vote.ip_prefix_hash, ''), NULLIF(vote.ip_hash, ''), vote.voter) AS p,
+        CASE WHEN voter.id IS NOT NULL AND voter.established_at IS NULL
+            THEN %(fresh)s ELSE 1.0 END AS t
+    FROM "{_VOTE}" vote LEFT JOIN "{_VOTER}" voter ON voter.key = vote.voter
+    WHERE NOT vote.voided AND vote.id <= %(max_id)s
+        AND (NOT %(established_only)s OR voter.id IS NULL OR voter.established_at IS NOT NULL)
+), a AS (
+    SELECT face_id, p, y, t * LEAST(1.0, %(voter_cap)s / count(*) OVER (PARTITION BY voter)) AS a
+    FROM v
+), b AS (
+    SELECT face_id, p, y,
+        a * LEAST(1.0, GREATEST(%(prefix_floor)s,
+                                %(prefix_share)s * (sum(a) OVER () - sum(a) OVER (PARTITION BY p)))
+                       / sum(a) OVER (PARTITION BY p)) AS b
+    FROM a
+), c AS (
+    SELECT face_id, sum(b * y) AS i, sum(b * (1 - y)) AS o, sum(b) AS w, count(*) AS n
+    FROM b GROUP BY face_id, p
+)
+SELECT c.face_id, sum(c.i * LEAST(1.0, %(prefix_face_cap)s / c.w)),
+    sum(c.o * LEAST(1.0, %(prefix_face_cap)s / c.w)), f.admission_probability, sum(c.n)
+FROM c JOIN "{_FACE}" f ON f.id = c.face_id
+GROUP BY c.face_id, f.admission_probability ORDER BY c.face_id
+"""
+
+
+def vote_counts_fetch(
+    *,
+    max_vote_id: int | None = None,
+    established_only: bool = False,
+    weights: RobustWeights = ROBUST_WEIGHTS,
+) -> VoteCounts:
+    """Every voted face's interesting and boring vote weights (labels.py, robust weights),
+    vote rows and admission probability, from the non-voided vote rows (the source of
+    truth, not the counters) up to `max_vote_id`; established voters' only if asked."""
+    params: dict[str, str | int | float | bool] = {
+        "interesting": Label.INTERESTING.value,
+        "max_id": max_vote_id if max_vote_id is not None else vote_id_max(),
+        "established_only": established_only,
+        "fresh": weights.fresh_weight,
+        "voter_cap": weights.voter_cap,
+        "prefix_floor": weights.prefix_floor,
+        "prefix_share": weights.prefix_share,
+        "prefix_face_cap": weights.prefix_face_cap,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_ROBUST_COUNTS, params)
+        rows = cursor.fetchall()
+    table = np.array(rows, dtype=np.float64).reshape(-1, 5)
+    return VoteCounts(
+        table[:, 0].astype(np.int64), table[:, 1], table[:, 2], table[:, 3], table[:, 4]
     )
-    table = np.array(list(rows), dtype=np.float64).reshape(-1, 4)
-    return VoteCounts(table[:, 0].astype(np.int64), table[:, 1], table[:, 2], table[:, 3])
 
 
 def face_rows_for_features(face_ids: Iterable[int]) -> list[dict]:

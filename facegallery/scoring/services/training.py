@@ -1,9 +1,11 @@
 """Retraining the scorer from votes, and the promotion rule.
 
-A run builds labels (services/labels.py), trains on the non-held-out faces, measures the new
-scorer and the active one on the same held-out faces, and stores the new version. It becomes
-active only if it wins (promotion_decide). A run that raises stores nothing and changes
-nothing: the active version stays as it was.
+A run builds labels (services/labels.py: robust vote weights), trains on the non-held-out
+faces, measures the new scorer and the active one on the same held-out faces, labelled by
+established voters' votes only, and stores the new version with the newest vote id it could
+see (so a later void knows which versions saw the voided votes). It becomes active only if
+it wins (promotion_decide). A run that raises stores nothing and changes nothing: the active
+version stays as it was.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from django.db.models import Max
 from facegallery.scoring import selectors
 from facegallery.scoring.models import ScorerVersion
 from facegallery.scoring.services.features import face_feature_batch
-from facegallery.scoring.services.labels import labels_build
+from facegallery.scoring.services.labels import Labels, labels_build
 from generator.scorer import (
     ScorerConfig,
     ScorerLoadError,
@@ -60,8 +62,10 @@ def promotion_decide(
 ) -> tuple[bool, str]:
     """Whether a freshly trained scorer replaces the active one, and why.
 
-    incumbent_auc is the active scorer's AUC on the *same* held-out faces (None if it could
-    not be loaded or scored: an unusable scorer loses to any better-than-chance one).
+    Both AUCs are measured on the *same* held-out faces, labelled by established voters'
+    votes only (fresh identities' votes, an attacker's cheapest, never judge a scorer).
+    incumbent_auc is None if the active scorer could not be loaded or scored: an unusable
+    scorer loses to any better-than-chance one.
     """
     if candidate_auc is None or math.isnan(candidate_auc):
         return False, "no held-out AUC (held-out faces lack one of the labels)"
@@ -118,24 +122,36 @@ def scorer_retrain(*, force: bool = False, seed: int = 0) -> RetrainResult:
         return _retrain(seed)
 
 
-def _retrain(seed: int) -> RetrainResult:
-    started = time.perf_counter()
-    votes_seen = selectors.votes_total()
-    counts = selectors.vote_counts_fetch()
-    labels = labels_build(
+def _labels(counts: selectors.VoteCounts) -> Labels:
+    return labels_build(
         face_ids=counts.face_ids,
         interesting=counts.interesting,
         boring=counts.boring,
+        votes=counts.votes,
         admission_probability=counts.admission_probability,
         min_votes=settings.SCORER_MIN_VOTES_PER_FACE,
         weight_cap=settings.SCORER_VOTE_WEIGHT_CAP,
         holdout_percent=settings.SCORER_HOLDOUT_PERCENT,
     )
+
+
+def _retrain(seed: int) -> RetrainResult:
+    started = time.perf_counter()
+    max_vote_id = selectors.vote_id_max()
+    votes_seen = selectors.votes_total(max_vote_id=max_vote_id)
+    labels = _labels(selectors.vote_counts_fetch(max_vote_id=max_vote_id))
     rows = selectors.face_rows_for_features(labels.face_ids)
     labels = labels.select(np.isin(labels.face_ids, [row["id"] for row in rows]))
-    train, held = labels.select(~labels.holdout), labels.select(labels.holdout)
+    # The held-out faces, labelled by established voters only: what promotion is judged on.
+    # Both label sets are sorted by face id, so `judged_mask` picks them in this order.
+    held = _labels(selectors.vote_counts_fetch(max_vote_id=max_vote_id, established_only=True))
+    held = held.select(held.holdout & np.isin(held.face_ids, labels.face_ids))
+    judged_mask = np.isin(labels.face_ids, held.face_ids)
+    train = labels.select(~labels.holdout)
     if len(labels) < settings.SCORER_MIN_TRAINING_FACES or not len(train) or not len(held):
-        return RetrainResult(None, False, f"too few labelled faces ({len(labels)})")
+        return RetrainResult(
+            None, False, f"too few labelled faces ({len(labels)}, {len(held)} held out)"
+        )
     config = ScorerConfig(
         use_nll=settings.SCORER_USE_NLL,
         use_raster=len(train) >= settings.SCORER_ENCODER_MIN_FACES,
@@ -143,8 +159,8 @@ def _retrain(seed: int) -> RetrainResult:
     )
     batch = face_feature_batch(config=config, rows=rows)
     net = train_scorer(config, batch.take(~labels.holdout), train.labels, train.weights)
-    held_rows = [row for row, h in zip(rows, labels.holdout, strict=True) if h]
-    metrics = evaluate(held.labels, held.weights, predict(net, batch.take(labels.holdout)))
+    held_rows = [row for row, h in zip(rows, judged_mask, strict=True) if h]
+    metrics = evaluate(held.labels, held.weights, predict(net, batch.take(judged_mask)))
     active = selectors.scorer_active_get()
     incumbent_auc = _incumbent_auc(active, held_rows, held)
     reference = selectors.recent_draw_rows(REFERENCE_DRAWS)
@@ -164,6 +180,7 @@ def _retrain(seed: int) -> RetrainResult:
         training_faces=len(train),
         holdout_faces=len(held),
         votes_seen=votes_seen,
+        max_vote_id=max_vote_id,
         incumbent=active,
         incumbent_auc=incumbent_auc,
         promote=promote,
@@ -184,6 +201,7 @@ def _store(
     training_faces: int,
     holdout_faces: int,
     votes_seen: int,
+    max_vote_id: int,
     incumbent: ScorerVersion | None,
     incumbent_auc: float | None,
     promote: bool,
@@ -208,6 +226,7 @@ def _store(
         training_faces=training_faces,
         holdout_faces=holdout_faces,
         votes_seen=votes_seen,
+        max_vote_id=max_vote_id,
         seconds=seconds,
         promoted=promote,
         is_active=promote,
