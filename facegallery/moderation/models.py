@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from facegallery.gallery.models import Face
+from facegallery.voting.models import Vote
 
 
 class Action(models.TextChoices):
@@ -20,8 +21,11 @@ class Action(models.TextChoices):
     FACE_DELETE = "face_delete", "delete face"
     REPORT_DISMISS = "report_dismiss", "dismiss reports"
     VOTER_VOTES_VOID = "voter_votes_void", "void a voter's votes"
+    VOTES_VOID = "votes_void", "void votes (job)"
+    SCORER_ROLLBACK = "scorer_rollback", "roll back a scorer trained on voided votes"
     VOTER_BLOCK = "voter_block", "block voter"
     IP_HASH_BLOCK = "ip_hash_block", "block IP hash"
+    IP_PREFIX_BLOCK = "ip_prefix_block", "block IP prefix"
     BLOCK_REMOVE = "block_remove", "remove block"
 
 
@@ -37,7 +41,7 @@ class ModerationEvent(models.Model):
     action = models.CharField(max_length=20, choices=Action.choices)
     # A plain id, not a foreign key: the history of a deleted face must outlive the face.
     face_id = models.BigIntegerField(null=True, blank=True)
-    target = models.CharField(max_length=64, blank=True, help_text="voter or IP hash")
+    target = models.CharField(max_length=64, blank=True, help_text="voter, IP or prefix hash")
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
 
@@ -61,3 +65,55 @@ class ReportedFace(Face):
         proxy = True
         verbose_name = "reported face"
         verbose_name_plural = "moderation queue"
+
+
+class VoidJob(models.Model):
+    """Voiding votes in the background (moderation/voiding.py): every non-voided vote that
+    matches all the given filters (at least one), with its progress and what it did."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+
+    voters = models.JSONField(default=list, blank=True, help_text="any of these voters")
+    ip_hash = models.CharField(max_length=64, blank=True)
+    ip_prefix_hash = models.CharField(max_length=64, blank=True)
+    face_id = models.BigIntegerField(null=True, blank=True)
+    since = models.DateTimeField(null=True, blank=True, help_text="votes cast from then on")
+    until = models.DateTimeField(null=True, blank=True, help_text="votes cast before then")
+    reason = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=7, choices=Status.choices, default=Status.QUEUED)
+    faces_total = models.PositiveIntegerField(default=0)
+    faces_done = models.PositiveIntegerField(default=0)
+    votes_voided = models.PositiveBigIntegerField(default=0)
+    rolled_back = models.PositiveIntegerField(
+        null=True, blank=True, help_text="scorer version rolled back (trained on these votes)"
+    )
+    error = models.CharField(max_length=500, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"void job #{self.pk} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.faces_done / self.faces_total) if self.faces_total else 0
+
+
+class SuspiciousActivity(Vote):
+    """The suspicious-activity page (a proxy of votes, with its own admin page)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "suspicious activity"
+        verbose_name_plural = "suspicious activity"

@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from facegallery.gallery.models import Face, FaceStatus
 from facegallery.moderation.models import Action, ModerationEvent
-from facegallery.voting.models import Block, Report, Vote
-from facegallery.voting.services import face_counters_refresh
+from facegallery.moderation.voiding import VoteSelection, votes_void
+from facegallery.voting.models import Block, Report
 
 logger = logging.getLogger(__name__)
 
@@ -228,29 +228,17 @@ def report_dismiss(
     return count
 
 
-@transaction.atomic
 def voter_votes_void(*, voter: str, actor: User) -> int:
     """Void every vote of a voter (spam): kept for the record, gone from counters,
-    training and exports. Returns how many votes were voided."""
+    training and exports; a scorer trained on them may be rolled back (voiding.py, which
+    does the work in bulk; bigger selections run as a VoidJob). Returns how many votes
+    were voided."""
     if not voter:
         raise ModerationError("name a voter")
-    face_ids = set(Vote.objects.filter(voter=voter, voided=False).values_list("face_id", flat=True))
-    # Lock the faces before the vote rows, as vote_cast does.
-    locked = [face.pk for face in _lock_faces(face_ids)]
-    count = Vote.objects.filter(voter=voter, voided=False, face_id__in=locked).update(voided=True)
-    face_counters_refresh(face_ids=locked)
-    _record(
-        [
-            _event(
-                actor,
-                Action.VOTER_VOTES_VOID,
-                target=voter,
-                before={"active_votes": count},
-                after={"voided_votes": count, "faces": len(locked)},
-            )
-        ]
+    result = votes_void(
+        selection=VoteSelection(voters=(voter,)), actor=actor, action=Action.VOTER_VOTES_VOID
     )
-    return count
+    return result.votes
 
 
 def _block(*, kind: str, value: str, reason: str, actor: User, action: str) -> Block:
@@ -284,6 +272,18 @@ def ip_hash_block(*, ip_hash: str, actor: User, reason: str = "") -> Block:
         reason=reason,
         actor=actor,
         action=Action.IP_HASH_BLOCK,
+    )
+
+
+@transaction.atomic
+def ip_prefix_block(*, ip_prefix_hash: str, actor: User, reason: str = "") -> Block:
+    """Stop everyone behind an IP prefix (IPv4 /24, IPv6 /64) from voting and reporting."""
+    return _block(
+        kind=Block.Kind.IP_PREFIX,
+        value=ip_prefix_hash,
+        reason=reason,
+        actor=actor,
+        action=Action.IP_PREFIX_BLOCK,
     )
 
 

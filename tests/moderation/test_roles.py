@@ -17,6 +17,9 @@ MODERATION_PAGES = [
     "admin:voting_report_changelist",
     "admin:voting_block_changelist",
     "admin:voting_block_add",
+    "admin:moderation_voidjob_changelist",
+    "admin:moderation_voidjob_add",
+    "admin:moderation_suspiciousactivity_changelist",
 ]
 OFF_LIMITS = [
     "admin:auth_user_changelist",
@@ -47,6 +50,8 @@ def test_the_migration_gives_moderators_exactly_the_moderation_permissions(db):
         ("voting", "view_block"), ("voting", "add_block"), ("voting", "delete_block"),
         ("moderation", "view_moderationevent"),
         ("moderation", "view_reportedface"), ("moderation", "change_reportedface"),
+        ("moderation", "view_voidjob"), ("moderation", "add_voidjob"),
+        ("moderation", "view_suspiciousactivity"),
     }  # fmt: skip
 
 

@@ -11,4 +11,6 @@ MODERATOR_MAY_VIEW = {
     ("voting", "block"),
     ("moderation", "reportedface"),
     ("moderation", "moderationevent"),
+    ("moderation", "voidjob"),
+    ("moderation", "suspiciousactivity"),
 }

@@ -30,7 +30,13 @@ from facegallery.gallery.models import (
     GeneratorModel,
 )
 from facegallery.moderation.actions import FACE_OPERATIONS
-from facegallery.moderation.models import Action, ModerationEvent, ReportedFace
+from facegallery.moderation.models import (
+    Action,
+    ModerationEvent,
+    ReportedFace,
+    SuspiciousActivity,
+    VoidJob,
+)
 from facegallery.scoring.models import ScorerVersion
 from facegallery.voting.models import Block, Vote
 from facegallery.voting.services import report_create, vote_cast
@@ -55,6 +61,7 @@ MODERATOR_MAY: dict[Key, set[str]] = {
     ("voting", "block"): {"add", "change", "delete", "history", "delete_selected"},
     ("moderation", "reportedface"): {"history", "hide_faces", "dismiss_face_reports"},
     ("moderation", "moderationevent"): {"change", "history"},
+    ("moderation", "voidjob"): {"add", "change", "history"},
 }  # fmt: skip
 
 # What a ModelAdmin refuses even to superusers: rows written by services only, one settings row.
@@ -66,6 +73,9 @@ NOBODY_MAY: dict[Key, set[str]] = {
     ("scoring", "scorerversion"): {"add"},
     ("moderation", "reportedface"): {"add", "delete", "delete_selected"},
     ("moderation", "moderationevent"): {"add", "delete", "delete_selected"},
+    ("moderation", "voidjob"): {"delete", "delete_selected"},
+    # The suspicious-activity page is its list (and its buttons: test_suspicious_...).
+    ("moderation", "suspiciousactivity"): {"add", "change", "delete", "history", "delete_selected"},
     ("axes", "accessattempt"): {"add"},
     ("axes", "accesslog"): {"add"},
     ("axes", "accessfailurelog"): {"add"},
@@ -83,6 +93,7 @@ FACE_OPERATION_STATE: dict[str, dict] = {
 }  # fmt: skip
 CUSTOM_URLS = {
     "gallery_face_moderate",
+    "moderation_suspiciousactivity_act",
     "scoring_scorerversion_retrain",
     "auth_user_password_change",
 }
@@ -160,6 +171,8 @@ def objects(db) -> dict[Key, object]:
         ("moderation", "moderationevent"): ModerationEvent.objects.create(
             actor_name="mia", action=Action.FACE_HIDE, face_id=face.pk
         ),
+        ("moderation", "voidjob"): VoidJob.objects.create(voters=["anon:voter"]),
+        ("moderation", "suspiciousactivity"): SuspiciousActivity.objects.get(face=face),
         ("exports", "exportjob"): ExportJob.objects.create(
             format="votes", status=ExportJob.Status.DONE, files=["votes.jsonl"]
         ),
@@ -403,3 +416,20 @@ def test_a_finished_export_file_reaches_those_who_may_see_export_jobs(
         else:
             assert response.status_code == 200, who
             assert b"".join(response.streaming_content) == b'{"face_id":1}\n', who
+
+
+@pytest.mark.parametrize("do", ["void", "block"])
+def test_the_suspicious_activity_buttons_are_for_moderators_and_superusers(clients, objects, do):
+    url = reverse("admin:moderation_suspiciousactivity_act")
+    for who, client in clients.items():
+        before = database_state()
+        response = client.post(url, {"do": do, "prefix": who[0] * 64})
+        if who in ("anonymous", "visitor"):
+            assert sent_to_admin_login(response), who
+        elif who == "staff":
+            assert response.status_code == 403
+        else:
+            assert response.status_code == 302, who
+            assert database_state() != before, who
+            continue
+        assert database_state() == before, who

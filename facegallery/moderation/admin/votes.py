@@ -1,7 +1,7 @@
 """Votes, reports and blocks in the admin: inspect per face and per voter, void, block.
 
 Votes are never edited or deleted here: a spam voter's votes are voided (kept for the
-record, excluded from counters, training and exports) through moderation services.
+record, excluded from counters, training and exports) by a void job (moderation/voiding.py).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.html import format_html
 
 from facegallery.gallery.ids import face_id_parse
@@ -20,10 +21,11 @@ from facegallery.moderation.services import (
     block_remove,
     face_hide,
     ip_hash_block,
+    ip_prefix_block,
     report_dismiss,
     voter_block,
-    voter_votes_void,
 )
+from facegallery.moderation.voiding import VoidError, VoteSelection, vote_void_job_create
 from facegallery.voting.models import Block, Report, Vote
 
 
@@ -54,8 +56,25 @@ def _distinct(queryset, field: str) -> list[Any]:  # the column's type: str or i
 @admin.action(description="Void all votes of the selected votes' voters", permissions=["change"])
 def void_voters_votes(modeladmin, request, queryset):
     voters = _distinct(queryset, "voter")
-    voided = sum(voter_votes_void(voter=voter, actor=request.user) for voter in voters)
-    modeladmin.message_user(request, f"Voided {voided} votes of {len(voters)} voter(s).")
+    try:
+        job = vote_void_job_create(
+            selection=VoteSelection(voters=tuple(voters)),
+            requested_by=request.user,
+            reason="from the vote list",
+        )
+    except VoidError as exc:
+        modeladmin.message_user(request, str(exc), messages.ERROR)
+        return
+    url = reverse("admin:moderation_voidjob_change", args=[job.pk])
+    modeladmin.message_user(
+        request,
+        format_html(
+            'Voiding the votes of {} voter(s) in the background: <a href="{}">job #{}</a>.',
+            len(voters),
+            url,
+            job.pk,
+        ),
+    )
 
 
 @admin.action(description="Block the selected votes' voters", permissions=["block"])
@@ -85,10 +104,10 @@ def _block_each(
 class VoteAdmin(_ReadOnlyAdmin):
     """All votes; click a face or a voter to see only theirs (?face=ID, ?voter=…)."""
 
-    list_display = ["id", "face", "voter_display", "label", "voided", "ip", "created"]
-    list_filter = ["label", "voided"]
-    search_fields = ["=voter", "=ip_hash"]
-    search_help_text = "An exact voter (anon:…, user:…), IP hash or face id."
+    list_display = ["id", "face", "voter_display", "label", "counted", "voided", "ip", "created"]
+    list_filter = ["label", "counted", "voided", "trusted"]
+    search_fields = ["=voter", "=ip_hash", "=ip_prefix_hash"]
+    search_help_text = "An exact voter (anon:…, user:…), IP hash, IP prefix hash or face id."
     sortable_by = ["id"]
     ordering = ["-id"]
     actions = [void_voters_votes, block_voters, block_ip_hashes]
@@ -174,8 +193,12 @@ class BlockAdmin(admin.ModelAdmin):
     def save_model(self, request, obj: Block, form, change: bool) -> None:
         if change:
             return
-        block_service = voter_block if obj.kind == Block.Kind.VOTER else ip_hash_block
-        key = "voter" if obj.kind == Block.Kind.VOTER else "ip_hash"
+        services: dict[str, tuple[Callable[..., Block], str]] = {
+            Block.Kind.VOTER: (voter_block, "voter"),
+            Block.Kind.IP_HASH: (ip_hash_block, "ip_hash"),
+            Block.Kind.IP_PREFIX: (ip_prefix_block, "ip_prefix_hash"),
+        }
+        block_service, key = services[obj.kind]
         try:
             block = block_service(**{key: obj.value}, actor=request.user, reason=obj.reason)
         except ModerationError as exc:

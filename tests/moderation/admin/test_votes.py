@@ -7,7 +7,8 @@ import re
 from django.urls import reverse
 
 from facegallery.gallery.models import Face
-from facegallery.moderation.models import Action, ModerationEvent
+from facegallery.moderation.models import Action, ModerationEvent, VoidJob
+from facegallery.moderation.voiding import vote_void_job_run
 from facegallery.voting.models import Block, Vote
 from facegallery.voting.services import vote_cast
 
@@ -37,13 +38,21 @@ def test_votes_are_listed_per_voter_and_per_face(moderator_client, faces):
     assert moderator_client.get(VOTES, {"q": str(faces[3].pk)}).status_code == 200
 
 
-def test_voiding_a_voter_from_the_vote_list_updates_the_counters(moderator_client, faces):
+def test_voiding_a_voter_from_the_vote_list_updates_the_counters(
+    moderator_client, faces, django_capture_on_commit_callbacks
+):
     spam = cast(faces, "anon:spam", 5)
     cast(faces, "anon:honest", 1)
-    response = moderator_client.post(
-        VOTES, {"action": "void_voters_votes", "_selected_action": spam[:1]}, follow=True
-    )
-    assert "Voided 5 votes of 1 voter" in response.text
+    with django_capture_on_commit_callbacks() as queued:
+        response = moderator_client.post(
+            VOTES, {"action": "void_voters_votes", "_selected_action": spam[:1]}, follow=True
+        )
+    job = VoidJob.objects.get()
+    assert "Voiding the votes of 1 voter(s) in the background" in response.text
+    assert len(queued) == 1 and job.voters == ["anon:spam"]
+    vote_void_job_run(job_id=job.pk)  # what the queued task runs
+    job.refresh_from_db()
+    assert (job.status, job.votes_voided, job.faces_done) == (VoidJob.Status.DONE, 5, 5)
     assert Vote.objects.filter(voter="anon:spam", voided=False).count() == 0
     assert [f.interesting_count for f in Face.objects.order_by("pk")] == [1, 0, 0, 0, 0, 0]
 
