@@ -13,10 +13,13 @@ from an address of its own, and a group of --nat-visitors shares one address (a 
 behind NAT). The attackers (bench/attack_strategies.py) start after --warmup.
 
 Phases of a run: warm-up (honest visitors only) -> retrain the scorer (manage.py
-retrain_scorer) -> measure the admitted share of each rule on the next --measure-faces draws
--> attack (or not) for --duration -> retrain -> measure again. The "unattacked" run is the
-same without attackers: the honest loop's own result, and the drift an attack is compared
-with. Results: tables on stdout, JSON in var/bench/attack.json.
+retrain_scorer) -> measure each rule on the next --measure-faces draws -> attack (or not) for
+--duration -> retrain -> measure again. A rule's measure is the filter's lift: its share among
+the admitted draws minus its share among all draws of the same sample (batches differ in
+temperature, which moves both alike). The "unattacked" run is the same without attackers:
+the honest loop's own result, and what an attack is compared with (the steering attack's
+effect is its run's lift minus the unattacked run's). Results: tables on stdout, JSON in
+var/bench/attack.json.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--runs", default="unattacked,attacked", help="which runs, in order")
     parser.add_argument("--think", default="1.5,4.0", help="honest pause before a vote, s")
-    parser.add_argument("--measure-faces", type=int, default=1500, help="draws per share measure")
+    parser.add_argument("--measure-faces", type=int, default=3000, help="draws per measure")
     parser.add_argument("--min-training-faces", type=int, default=150)
     parser.add_argument("--slow-connections", type=int, default=256)
     parser.add_argument("--web-workers", type=int, default=4)
@@ -113,8 +116,9 @@ def print_report(runs: dict) -> None:
                 seen["p50_ms"], seen["p99_ms"],
             ])  # fmt: skip
         for rule, shift in run["loop"]["shifts"].items():
-            loop_rows.append([name, rule, shift["drawn_pct"], shift["before_pct"],
-                              shift["after_pct"], shift["shift_points"]])  # fmt: skip
+            loop_rows.append([name, rule, run["loop"]["after"].get("scorer_version"),
+                              shift["drawn_pct"], shift["admitted_pct"], shift["lift_before"],
+                              shift["lift_after"]])  # fmt: skip
         for attacker in run["attackers"]:
             attack_rows.append([
                 name, attacker["name"], attacker["requests"], attacker["accepted"],
@@ -126,8 +130,8 @@ def print_report(runs: dict) -> None:
     print(table(["run", "honest group", "clients", "votes acknowledged", "recorded", "counted",
                  "counted %", "4xx", "5xx/none", "p50 ms", "p99 ms"], honest_rows))  # fmt: skip
     print()
-    print(table(["run", "rule", "drawn %", "admitted % before", "admitted % after",
-                 "shift (points)"], loop_rows))  # fmt: skip
+    print(table(["run", "rule", "filter after", "drawn %", "admitted %",
+                 "lift before (points)", "lift after (points)"], loop_rows))  # fmt: skip
     if attack_rows:
         print()
         print(table(["run", "attacker", "requests", "votes/reports accepted", "4xx",
@@ -157,14 +161,12 @@ def main(argv: list[str] | None = None) -> None:
         runs[name] = run_in_child(name, args, _without_json(argv), index + 1)
     print_report(runs)
     if "attacked" in runs and "unattacked" in runs:
-        steering = runs["attacked"]["loop"]["shifts"].get(STEERING_RULE)
-        natural = runs["unattacked"]["loop"]["shifts"].get(STEERING_RULE)
-        if steering and natural:
-            effect = steering["shift_points"] - natural["shift_points"]
-            print(f"\nsteering: the {STEERING_RULE} rule's admitted share moved "
-                  f"{steering['shift_points']:+.1f} points under attack, "
-                  f"{natural['shift_points']:+.1f} without: "
-                  f"{effect:+.1f} points from the attack")  # fmt: skip
+        attacked = runs["attacked"]["loop"]["shifts"].get(STEERING_RULE, {}).get("lift_after")
+        alone = runs["unattacked"]["loop"]["shifts"].get(STEERING_RULE, {}).get("lift_after")
+        if attacked is not None and alone is not None:
+            print(f"\nsteering: the filter lifts the {STEERING_RULE} rule by {attacked:+.1f} "
+                  f"points after the attack, {alone:+.1f} without it: "
+                  f"{attacked - alone:+.1f} points from the attack")  # fmt: skip
     names = ("duration", "warmup", "visitors", "nat_visitors", "attackers", "think",
              "measure_faces", "seed")  # fmt: skip
     config = {k: getattr(args, k) for k in names}

@@ -65,7 +65,7 @@ class Tally:
 
     def summary(self) -> dict:
         with self.lock:
-            codes = Counter()
+            codes: Counter[str] = Counter()
             for key, n in self.statuses.items():
                 codes[key.rsplit(" ", 1)[-1][0] + "xx"] += n
             latencies = np.array(self.latencies_ms or [0.0])

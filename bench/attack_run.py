@@ -151,18 +151,20 @@ def _run(name, args, attackers, env, stack: ExitStack) -> dict:
     from facegallery.gallery.models import Face
 
     children = start_generation(env)
-    stack.callback(lambda: [(c.terminate(), c.wait(timeout=60)) for c in children])
+    stack.callback(_stop, children)
     server, web_port = start_gunicorn(env, args)
-    stack.callback(lambda: (server.terminate(), server.wait(timeout=60)))
+    stack.callback(_stop, [server])
     proxy = None
     if nginx_binary() and not args.no_proxy:
         proxy = start_nginx(web_port, Path(stack.enter_context(tempfile.TemporaryDirectory())))
         stack.callback(proxy.stop)
     endpoint = Endpoint(proxy.https_port, True) if proxy else Endpoint(web_port, False)
     direct = Endpoint(web_port, False)
-    while not Face.objects.exists():
+    first_face = None
+    while first_face is None:
         time.sleep(1)
-    scale = Face.objects.select_related("generator").first().generator.scale_factor
+        first_face = Face.objects.select_related("generator").first()
+    scale = first_face.generator.scale_factor
     print(f"{name}: site up ({'behind nginx' if proxy else 'direct'}), faces drawing", flush=True)
 
     think = tuple(float(s) for s in args.think.split(","))
@@ -221,15 +223,19 @@ def _run(name, args, attackers, env, stack: ExitStack) -> dict:
             "counted_pct": 100 * votes["counted"] / max(votes["recorded"], 1),
             **{k: v for k, v in seen.items() if k != "statuses"},
         }
+    # The filter's lift of a rule: its share among the admitted draws minus among all draws
+    # of the same sample. Batches differ in temperature, which moves both shares alike, so
+    # the lift compares across samples where the shares alone would not.
     shifts = {}
     for rule in tastes:
+        lifts = [_lift(sample.get(rule)) for sample in (before, after)]
         shifts[rule] = {
-            "drawn_pct": after[rule]["drawn_pct"] if rule in after else None,
-            "before_pct": before.get(rule, {}).get("admitted_pct"),
-            "after_pct": after.get(rule, {}).get("admitted_pct"),
+            "drawn_pct": after.get(rule, {}).get("drawn_pct"),
+            "admitted_pct": after.get(rule, {}).get("admitted_pct"),
+            "lift_before": lifts[0],
+            "lift_after": lifts[1],
+            "shift_points": None if None in lifts else lifts[1] - lifts[0],
         }
-        b, a = shifts[rule]["before_pct"], shifts[rule]["after_pct"]
-        shifts[rule]["shift_points"] = None if a is None or b is None else a - b
     return {
         "proxy": bool(proxy),
         "honest": honest,
@@ -238,6 +244,19 @@ def _run(name, args, attackers, env, stack: ExitStack) -> dict:
         "attackers": [_attacker_result(o, best_rank) for o in outcomes],
         "page_size": _page_size(),
     }  # fmt: skip
+
+
+def _lift(shares: dict | None) -> float | None:
+    if not shares or shares.get("admitted_pct") is None:
+        return None
+    return shares["admitted_pct"] - shares["drawn_pct"]
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=60)
 
 
 def _page_size() -> int:
@@ -259,7 +278,8 @@ def _start_attackers(attackers, endpoint, direct, proxy, scale, args):
         outcome = strategies.Outcome(attacker, address=f"127.66.{k}.1")
         outcomes.append(outcome)
         if attacker in strategies.ONE_FACE:
-            outcome.target = next(fresh, None) or Face.objects.order_by("-id").first().pk
+            newest = Face.objects.order_by("-id").values_list("id", flat=True)
+            outcome.target = next(fresh, None) or newest[0]
             targets.add(outcome.target)
         if attacker in ("rotating-xff-proxied", "slow-headers") and proxy is None:
             outcome.notes["skipped"] = "needs nginx"
