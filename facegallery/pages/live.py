@@ -49,6 +49,7 @@ _FRAGMENT_LIMIT = 128  # answers a process keeps; `after` is visitor input, so i
 _newest: tuple[int, float] = (0, 0.0)  # (id, monotonic expiry): replaced whole, never mutated
 _fragments: dict[tuple[str, int], tuple[str, float]] = {}
 _lock = threading.Lock()
+_refreshing = threading.Lock()  # held by the thread that asks the database for the newest id
 
 
 def live_cache_clear() -> None:
@@ -62,12 +63,17 @@ def newest_visible_id() -> int:
     """The newest visible face id, at most NEWEST_ID_SECONDS old (0: no faces)."""
     global _newest
     newest_id, expires = _newest
-    now = time.monotonic()
-    if expires > now:
+    if expires > time.monotonic():
         return newest_id
-    # Threads of one worker may all miss at once: a few one-row index reads, no pile-up.
-    newest_id = face_latest_visible_id()
-    _newest = (newest_id, now + NEWEST_ID_SECONDS)
+    # One thread of the process asks the database; the others answer from the id it had
+    # (a poll or two late at worst), so a process makes one query a period, not one a thread.
+    if not _refreshing.acquire(blocking=False):
+        return newest_id
+    try:
+        newest_id = face_latest_visible_id()
+        _newest = (newest_id, time.monotonic() + NEWEST_ID_SECONDS)
+    finally:
+        _refreshing.release()
     return newest_id
 
 

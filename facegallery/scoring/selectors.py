@@ -257,16 +257,21 @@ class VoterContribution:
 
 
 def voter_votes_in_scorer(*, voter: str | None, version: int) -> VoterContribution:
-    """How many of `voter`'s votes went into scorer `version`: not voided, and cast before
-    its training started. The held-out share follows the face ids, as training splits them."""
+    """How many of `voter`'s votes went into scorer `version`: not voided, and among the votes
+    its training saw (ids up to its max_vote_id; for a version trained before that was
+    recorded, cast before its training started). The held-out share follows the face ids,
+    as training splits them."""
     scorer = ScorerVersion.objects.filter(version=version)
-    started = scorer.values_list("created", "seconds").first()
-    if not voter or started is None:
+    trained = scorer.values_list("max_vote_id", "created", "seconds").first()
+    if not voter or trained is None:
         return VoterContribution(0, 0, 0)
-    created, seconds = started
-    face_ids = Vote.objects.filter(
-        voter=voter, voided=False, created__lt=created - timedelta(seconds=seconds)
-    ).values_list("face_id", flat=True)
+    max_vote_id, created, seconds = trained
+    votes = Vote.objects.filter(voter=voter, voided=False)
+    if max_vote_id is not None:
+        votes = votes.filter(pk__lte=max_vote_id)
+    else:
+        votes = votes.filter(created__lt=created - timedelta(seconds=seconds))
+    face_ids = votes.values_list("face_id", flat=True)
     ids = np.fromiter(face_ids, dtype=np.int64)
     held = int(is_holdout(ids, settings.SCORER_HOLDOUT_PERCENT).sum()) if len(ids) else 0
     return VoterContribution(len(ids), len(ids) - held, held)

@@ -13,7 +13,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 
-from facegallery.gallery.models import FaceStatus
+from facegallery.gallery.models import Face, FaceStatus
 from facegallery.pages import grid, learning, live
 from tests.browser import test_gallery_browser
 from tests.browser.axe import axe_report, axe_violations
@@ -122,6 +122,32 @@ def test_the_gallery_fills_its_empty_page_and_offers_new_faces(browser, live_ser
     assert [t.get_attribute("id") for t in tiles[:3]] == [f"f{f.pk}" for f in (*newer[::-1], first)]
     assert browser.execute_script("return window.notReloaded") is True
     assert not browser.find_elements(By.CSS_SELECTOR, ".new-faces-show")
+
+
+TILE_ROWS_JS = """
+const rows = {};
+for (const tile of document.querySelectorAll("li.tile")) {
+  const box = tile.getBoundingClientRect();
+  const bar = tile.querySelector("form.vote").getBoundingClientRect();
+  (rows[Math.round(box.top)] ||= []).push([box.height, box.bottom - bar.bottom, bar.height]);
+}
+return Object.values(rows);
+"""
+
+
+def test_gallery_tiles_line_up_at_phone_and_desktop_widths(browser, live_server):
+    faces = FaceFactory.create_batch(13)  # five drawings of different shapes, in turn
+    Face.objects.filter(pk=faces[4].pk).update(featured=True)
+    browser.get(live_server.url + "/")
+    for size in WIDTHS:
+        browser.set_window_size(*WIDTHS[size])
+        rows = wait(browser, lambda d: d.execute_script(TILE_ROWS_JS))
+        assert len(rows) > 1
+        for row in rows:
+            heights = {round(height) for height, _, _ in row}
+            assert len(heights) == 1, f"{size}: tiles of one row differ in height: {row}"
+            assert all(gap < 2 for _, gap, _ in row), f"{size}: a gap under a vote bar: {row}"
+            assert len({round(bar) for _, _, bar in row}) == 1
 
 
 def learning_data() -> None:

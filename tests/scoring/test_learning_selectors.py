@@ -85,3 +85,12 @@ def test_no_voter_or_no_such_version_counts_nothing():
     scorer_row(1, is_active=True)
     assert voter_votes_in_scorer(voter=None, version=1).votes == 0
     assert voter_votes_in_scorer(voter="anon:me", version=9).votes == 0
+
+
+def test_a_version_that_recorded_its_newest_vote_counts_the_votes_up_to_that_one():
+    faces = FaceFactory.create_batch(3)
+    seen = [VoteFactory.create(face=face, voter="anon:me") for face in faces[:2]]
+    scorer_row(1, is_active=True, max_vote_id=seen[-1].pk)
+    VoteFactory.create(face=faces[2], voter="anon:me")  # cast after its training began
+    Vote.objects.update(created=timezone.now() - timedelta(days=1))  # time does not decide
+    assert voter_votes_in_scorer(voter="anon:me", version=1).votes == 2
