@@ -43,7 +43,8 @@ def shoot_whole(driver, name: str) -> None:
     for size, (width, height) in WIDTHS.items():
         driver.set_window_size(width, height)
         content = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
-        clip = {"x": 0, "y": 0, "width": content["width"], "height": content["height"], "scale": 1}
+        # Captured beyond the viewport, the page is laid out without a scrollbar: full width.
+        clip = {"x": 0, "y": 0, "width": width, "height": content["height"], "scale": 1}
         shot = driver.execute_cdp_cmd(
             "Page.captureScreenshot", {"captureBeyondViewport": True, "clip": clip}
         )
