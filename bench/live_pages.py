@@ -219,7 +219,8 @@ def main() -> None:
     ensure_faces()
     port = free_port()
     server = start_gunicorn(port, args.workers, args.threads)
-    tally, inserted, stop = Tally(), {}, threading.Event()
+    tally, stop = Tally(), threading.Event()
+    inserted: dict[int, float] = {}  # face id -> when it was inserted (epoch seconds)
     inserter = threading.Thread(target=insert_faces, args=(args.faces_per_s, stop, inserted))
     try:
         inserter.start()
