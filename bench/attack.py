@@ -28,10 +28,9 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from bench.common import table, write_results
+from bench.common import RESULTS_DIR, table, write_results
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ATTACKERS = (
@@ -84,14 +83,15 @@ def attackers_of(args: argparse.Namespace) -> list[str]:
     return list(chosen)
 
 
-def run_in_child(name: str, args: argparse.Namespace, argv: list[str], redis_db: int) -> dict:
-    """One run in a process of its own (Django is set up once per process, for one database)."""
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "run.json"
-        command = [sys.executable, "-m", "bench.attack", *argv, "--single-run", name,
-                   "--redis-db", str(redis_db), "--json", str(out)]  # fmt: skip
-        subprocess.run(command, cwd=REPO_ROOT, check=True)
-        return json.loads(out.read_text())
+def run_in_child(name: str, argv: list[str], redis_db: int) -> dict:
+    """One run in a process of its own (Django is set up once per process, for one database);
+    its results are kept in var/bench/attack-NAME.json as soon as it ends."""
+    out = RESULTS_DIR / f"attack-{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "bench.attack", *argv, "--single-run", name,
+               "--redis-db", str(redis_db), "--json", str(out)]  # fmt: skip
+    subprocess.run(command, cwd=REPO_ROOT, check=True)
+    return json.loads(out.read_text())
 
 
 def _without_json(argv: list[str]) -> list[str]:
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     for index, name in enumerate(args.runs.split(",")):
         if name not in ("unattacked", "attacked"):
             raise SystemExit(f"unknown run {name!r}: unattacked or attacked")
-        runs[name] = run_in_child(name, args, _without_json(argv), index + 1)
+        runs[name] = run_in_child(name, _without_json(argv), index + 1)
     print_report(runs)
     if "attacked" in runs and "unattacked" in runs:
         attacked = runs["attacked"]["loop"]["shifts"].get(STEERING_RULE, {}).get("lift_after")
