@@ -79,7 +79,9 @@ def test_a_real_worker_and_beat_keep_the_pool_at_its_target(
 def test_a_worker_killed_mid_batch_leaves_no_partial_faces_and_a_restart_tops_up(
     scratch_database_url, redis_server, processes
 ):
-    env = app_env(scratch_database_url, redis_server.url)
+    # DEBUG: the worker's "Task ...face_generate_batch[...] received" line, which says when
+    # to kill it, is routine and left out at INFO (facegallery/core/logs.py).
+    env = app_env(scratch_database_url, redis_server.url, LOG_LEVEL="DEBUG")
     migrate(env)
     set_generation(
         scratch_database_url,
