@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from facegallery.core.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -290,36 +292,9 @@ CELERY_BEAT_SCHEDULE: dict[str, BeatEntry] = {
 # --- Logging: one format for web, worker and beat -----------------------------------------------
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "standard": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"}
-    },
-    # Routine tasks (the ticks, and batches, which log their own line) leave no INFO lines
-    # behind in Celery's loggers: see facegallery/core/logs.py.
-    "filters": {
-        "quiet_routine_tasks": {
-            "()": "facegallery.core.logs.QuietRoutineTasks",
-            "tasks": [
-                "gallery.generation_top_up",
-                "scoring.scorer_retrain_if_due",
-                "gallery.face_generate_batch",
-            ],
-        }
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "standard"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "celery.beat": {"filters": ["quiet_routine_tasks"]},
-        "celery.worker.strategy": {"filters": ["quiet_routine_tasks"]},
-        "celery.app.trace": {"filters": ["quiet_routine_tasks"]},
-        "celery.worker.request": {"filters": ["quiet_routine_tasks"]},
-        "django.db.backends": {"level": "INFO"},
-        # Scanners send random Host headers all day; the 400 is the answer, not news.
-        "django.security.DisallowedHost": {"level": "CRITICAL"},
-    },
-}
+# One format for web, worker and beat; Celery's lines about routine tasks (the ticks, and
+# batches, which log their own line) stay out at INFO: facegallery/core/logs.py.
+LOGGING = logging_config(LOG_LEVEL)
 
 # --- Gallery and voting (public site, JSON API) --------------------------------------------------
 

@@ -22,7 +22,6 @@ import argparse
 import logging
 import os
 import secrets
-import shlex
 import signal
 import subprocess
 import sys
@@ -33,6 +32,7 @@ import urllib.request
 from pathlib import Path
 
 from facegallery.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedServerError
+from facegallery.stackenv import NoStackRunning, stack_env_read, stack_env_write
 
 logger = logging.getLogger("facegallery.stack")
 
@@ -41,23 +41,6 @@ VAR = ROOT / "var"
 PYTHON = sys.executable
 SHUTDOWN_GRACE_S = 15
 READY_TIMEOUT_S = 120  # from the children's start to everything ready, at most
-STACK_ENV = "stack.env"  # in the var folder, while a stack runs
-# What a manage.py command needs to reach the stack's servers with the stack's secrets.
-STACK_ENV_NAMES = (
-    "DATABASE_URL",
-    "REDIS_URL",
-    "SECRET_KEY",
-    "SECRET_KEY_FILE",
-    "VOTER_HASH_SALT",
-    "VOTER_HASH_SALT_FILE",
-    "HTTPS",
-    "DJANGO_SETTINGS_MODULE",
-    "FACEGALLERY_MODELS_DIR",
-)
-
-
-class NoStackRunning(Exception):
-    """`manage` found no running stack to talk to."""
 
 
 class Stack:
@@ -114,25 +97,9 @@ class Stack:
             raise SystemExit(result.returncode)
 
     def write_stack_env(self, url: str | None = None) -> Path:
-        """var/stack.env: this stack's environment for `manage`, readable by its owner only
-        (it names the database and the secret key). Removed when the stack stops."""
-        names = [name for name in STACK_ENV_NAMES if name in self.env]
-        lines = [
-            "# The running stack's environment, for `make manage`; removed when it stops.",
-            f"FACEGALLERY_STACK_PID={os.getpid()}",
-            *([f"FACEGALLERY_STACK_URL={url}"] if url else []),
-            *(f"{name}={shlex.quote(self.env[name])}" for name in names),
-        ]
-        path = self.var / STACK_ENV
-        partial = path.with_name(STACK_ENV + ".partial")
-        partial.unlink(missing_ok=True)
-        # Created with mode 600, never readable by others, even for a moment.
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write("\n".join(lines) + "\n")
-        partial.replace(path)
-        self.stack_env = path
-        return path
+        """var/stack.env: this stack's environment for `manage` (stackenv.stack_env_write)."""
+        self.stack_env = stack_env_write(self.var, self.env, url=url)
+        return self.stack_env
 
     def spawn(self, name: str, argv: list[str], *, ready: tuple[str, ...] = ()) -> None:
         """Start a child whose output we relay line by line, watching for `ready`: the
@@ -326,36 +293,6 @@ def services() -> int:
         logger.info("embedded servers are up (Ctrl-C stops them)")
         signal.pause()
     return 0
-
-
-def stack_env_read(var: Path) -> dict[str, str]:
-    """The running stack's environment from var/stack.env (NoStackRunning if none runs)."""
-    path = var.resolve() / STACK_ENV
-    start = "start one with `make run` in another terminal"
-    if not path.exists():
-        raise NoStackRunning(f"no running stack (no {path}): {start}")
-    env = {}
-    for line in path.read_text().splitlines():
-        name, sep, value = line.partition("=")
-        if sep and not line.startswith("#"):
-            env[name] = "".join(shlex.split(value))
-    pid = int(env.pop("FACEGALLERY_STACK_PID", "0"))
-    if not _alive(pid):
-        raise NoStackRunning(f"no running stack ({path} is left from pid {pid}): {start}")
-    env.pop("FACEGALLERY_STACK_URL", None)
-    return env
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process: alive
-    return True
 
 
 def manage(var: Path, manage_args: list[str]) -> int:

@@ -27,7 +27,16 @@ LAYERS: list[tuple[str, ...]] = [
 LEVEL = {app: level for level, apps in enumerate(LAYERS) for app in apps}
 # Project modules beside the apps: settings and the launcher import no app; urls and the
 # Celery app tie everything together, so nothing may import them.
-PROJECT_MODULES = {"settings", "settings_test", "urls", "wsgi", "celery", "stack", "embedded"}
+PROJECT_MODULES = {
+    "settings",
+    "settings_test",
+    "urls",
+    "wsgi",
+    "celery",
+    "stack",
+    "stackenv",
+    "embedded",
+}
 
 
 def imported_modules(path: Path, package: str) -> set[str]:

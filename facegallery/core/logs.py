@@ -62,3 +62,40 @@ def task_name(record: logging.LogRecord) -> str | None:
     if message.startswith(_WORKER_DISCARDING):
         return str(args[0])  # (task name, task id)
     return None
+
+
+def logging_config(level: str) -> dict:
+    """settings.LOGGING: one format for web, worker and beat, at `level` (LOG_LEVEL).
+
+    Imported by the settings, so it imports nothing of Django's: the filter is named by path.
+    """
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "standard": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"}
+        },
+        # Routine tasks (the ticks, and batches, which log their own line) leave no INFO lines
+        # behind in Celery's loggers (QuietRoutineTasks above).
+        "filters": {
+            "quiet_routine_tasks": {
+                "()": "facegallery.core.logs.QuietRoutineTasks",
+                "tasks": [
+                    "gallery.generation_top_up",
+                    "scoring.scorer_retrain_if_due",
+                    "gallery.face_generate_batch",
+                ],
+            }
+        },
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "standard"}},
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            "celery.beat": {"filters": ["quiet_routine_tasks"]},
+            "celery.worker.strategy": {"filters": ["quiet_routine_tasks"]},
+            "celery.app.trace": {"filters": ["quiet_routine_tasks"]},
+            "celery.worker.request": {"filters": ["quiet_routine_tasks"]},
+            "django.db.backends": {"level": "INFO"},
+            # Scanners send random Host headers all day; the 400 is the answer, not news.
+            "django.security.DisallowedHost": {"level": "CRITICAL"},
+        },
+    }

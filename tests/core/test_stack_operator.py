@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from bench.idle_log import classify, open_like_a_browser
-from facegallery import stack
+from facegallery import stack, stackenv
 from tests.conftest import REPO_ROOT
 from tests.core.test_stack import start_launcher
 from tests.processes import wait_for
@@ -166,6 +166,6 @@ def test_the_environment_file_goes_when_the_stack_stops(tmp_path):
         running.env = {"DATABASE_URL": "postgresql://u:p w@h/db", "UNRELATED": "x"}
         path = running.write_stack_env("http://127.0.0.1:8000/")
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        env = stack.stack_env_read(tmp_path)
+        env = stackenv.stack_env_read(tmp_path)
         assert env == {"DATABASE_URL": "postgresql://u:p w@h/db"}  # quoted, read back whole
     assert not path.exists()
