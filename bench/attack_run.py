@@ -228,13 +228,15 @@ def _run(name, args, attackers, env, stack: ExitStack) -> dict:
     # the lift compares across samples where the shares alone would not.
     shifts = {}
     for rule in tastes:
-        lifts = [_lift(sample.get(rule)) for sample in (before, after)]
+        lift_before, lift_after = (_lift(sample.get(rule)) for sample in (before, after))
         shifts[rule] = {
             "drawn_pct": after.get(rule, {}).get("drawn_pct"),
             "admitted_pct": after.get(rule, {}).get("admitted_pct"),
-            "lift_before": lifts[0],
-            "lift_after": lifts[1],
-            "shift_points": None if None in lifts else lifts[1] - lifts[0],
+            "lift_before": lift_before,
+            "lift_after": lift_after,
+            "shift_points": (
+                None if lift_before is None or lift_after is None else lift_after - lift_before
+            ),
         }
     return {
         "proxy": bool(proxy),

@@ -33,16 +33,15 @@ from facegallery.gallery.selectors import (
     face_list_gallery,
 )
 from facegallery.scoring.queue import face_get_next_for_voting
+from facegallery.voting.gate import voter_identity_checked
 from facegallery.voting.identity import (
-    VoterIdentity,
     voter_identity,
     voter_identity_keep,
     voter_if_known,
     voter_ticket_issue,
 )
-from facegallery.voting.ratelimit import rate_limit_check
 from facegallery.voting.selectors import vote_labels_for_faces
-from facegallery.voting.services import VoterUnknown, report_create, vote_cast, vote_undo
+from facegallery.voting.services import report_create, vote_cast, vote_undo
 
 router = Router(tags=["faces"])
 ERRORS = {400: Error, 403: Error, 404: Error, 413: Error, 429: Error}
@@ -95,20 +94,6 @@ def _visible_or_404(face_id: int):
     return face
 
 
-def _identity(request, *, action: str) -> VoterIdentity:
-    """The request's voter, within its rate limits (403 without one, 429 over a limit)."""
-    identity = voter_identity(request)
-    if identity is None:
-        raise VoterUnknown()
-    rate_limit_check(
-        action=action,
-        voter=identity.voter,
-        ip_hash=identity.ip_hash,
-        ip_prefix_hash=identity.ip_prefix_hash,
-    )
-    return identity
-
-
 @router.get("/csrf", response=CsrfOut, tags=["session"])
 def csrf(request, response: HttpResponse):
     """Sets the csrftoken cookie; the token goes back in X-CSRFToken on PUT/POST/DELETE.
@@ -152,7 +137,7 @@ def next_for_voting(
 def vote_put(request, face_id: int, body: VoteIn):
     """Cast or change this visitor's vote (idempotent)."""
     _face_id_or_404(face_id)
-    identity = _identity(request, action="vote")
+    identity = voter_identity_checked(request, action="vote")
     result = vote_cast(
         face_id=face_id,
         voter=identity.voter,
@@ -169,7 +154,7 @@ def vote_put(request, face_id: int, body: VoteIn):
 def vote_delete(request, face_id: int):
     """Undo this visitor's vote (no vote to undo: changed is false)."""
     _face_id_or_404(face_id)
-    identity = _identity(request, action="vote")
+    identity = voter_identity_checked(request, action="vote")
     result = vote_undo(face_id=face_id, voter=identity.voter)
     voter_identity_keep(request, identity)
     return result
@@ -179,7 +164,7 @@ def vote_delete(request, face_id: int):
 def report_post(request, face_id: int, body: ReportIn):
     """Report a face to the moderators (once per visitor and face, and per address)."""
     _visible_or_404(face_id)
-    identity = _identity(request, action="report")
+    identity = voter_identity_checked(request, action="report")
     report = report_create(
         face_id=face_id,
         voter=identity.voter,

@@ -20,13 +20,13 @@ from facegallery.gallery.pictures import face_svg
 from facegallery.gallery.selectors import face_get_visible
 from facegallery.pages import vote_mode
 from facegallery.pages.forms import UNDO, ReportForm, VoteForm, VoteModeForm
+from facegallery.voting.gate import voter_identity_checked
 from facegallery.voting.identity import (
-    VoterIdentity,
     voter_identity,
     voter_identity_keep,
     voter_ticket_issue,
 )
-from facegallery.voting.ratelimit import RateLimited, rate_limit_check
+from facegallery.voting.ratelimit import RateLimited
 from facegallery.voting.services import (
     VoterUnknown,
     VotingError,
@@ -56,20 +56,6 @@ def refuse(request, error: VotingError | RateLimited) -> HttpResponse:
     return response
 
 
-def identity_checked(request, *, action: str) -> VoterIdentity:
-    """The request's voter, within its rate limits; VoterUnknown or RateLimited otherwise."""
-    identity = voter_identity(request)
-    if identity is None:
-        raise VoterUnknown()
-    rate_limit_check(
-        action=action,
-        voter=identity.voter,
-        ip_hash=identity.ip_hash,
-        ip_prefix_hash=identity.ip_prefix_hash,
-    )
-    return identity
-
-
 def see_other(url: str) -> HttpResponseRedirect:
     response = HttpResponseRedirect(url)
     response.status_code = 303  # after a POST, the browser GETs the page
@@ -93,7 +79,7 @@ def face_vote(request, face_id: int):
         return refuse(request, VotingError("label must be interesting, boring or none"))
     label = form.cleaned_data["label"]
     try:
-        identity = identity_checked(request, action="vote")
+        identity = voter_identity_checked(request, action="vote")
         if label == UNDO:
             result = vote_undo(face_id=face_id, voter=identity.voter)
         else:
@@ -149,7 +135,7 @@ def vote_mode_act(request):
             if identity is None:
                 raise VoterUnknown()
         else:
-            identity = identity_checked(request, action="vote")
+            identity = voter_identity_checked(request, action="vote")
         prefer, notice = vote_mode.act(request, action=action, face_id=face_id, identity=identity)
     except (VotingError, RateLimited) as error:
         return refuse(request, error)
@@ -173,7 +159,7 @@ def face_report(request, face_id: int):
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            identity = identity_checked(request, action="report")
+            identity = voter_identity_checked(request, action="report")
             report_create(
                 face_id=face.pk,
                 voter=identity.voter,
