@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from facegallery.core.models import JOB_RECORD_FIELDS
 from facegallery.exports.labels import DEFAULT_RATIO
 from facegallery.exports.models import ExportJob
 from facegallery.exports.options import (
@@ -87,11 +88,7 @@ class ExportJobAdmin(admin.ModelAdmin):
         "status",
         "progress",
         "downloads",
-        "error",
-        "requested_by",
-        "created",
-        "started_at",
-        "finished_at",
+        *JOB_RECORD_FIELDS,
     ]
 
     def get_fields(self, request, obj=None):

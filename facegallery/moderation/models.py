@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from facegallery.core.models import BackgroundJob
 from facegallery.gallery.models import Face
 from facegallery.voting.models import Vote
 
@@ -67,15 +68,9 @@ class ReportedFace(Face):
         verbose_name_plural = "moderation queue"
 
 
-class VoidJob(models.Model):
+class VoidJob(BackgroundJob):
     """Voiding votes in the background (moderation/voiding.py): every non-voided vote that
     matches all the given filters (at least one), with its progress and what it did."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "queued"
-        RUNNING = "running", "running"
-        DONE = "done", "done"
-        FAILED = "failed", "failed"
 
     voters = models.JSONField(default=list, blank=True, help_text="any of these voters")
     ip_hash = models.CharField(max_length=64, blank=True)
@@ -84,23 +79,12 @@ class VoidJob(models.Model):
     since = models.DateTimeField(null=True, blank=True, help_text="votes cast from then on")
     until = models.DateTimeField(null=True, blank=True, help_text="votes cast before then")
     reason = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=7, choices=Status.choices, default=Status.QUEUED)
     faces_total = models.PositiveIntegerField(default=0)
     faces_done = models.PositiveIntegerField(default=0)
     votes_voided = models.PositiveBigIntegerField(default=0)
     rolled_back = models.PositiveIntegerField(
         null=True, blank=True, help_text="scorer version rolled back (trained on these votes)"
     )
-    error = models.CharField(max_length=500, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    created = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-id"]
 
     def __str__(self) -> str:
         return f"void job #{self.pk} ({self.status})"

@@ -113,6 +113,15 @@ def _bad_after(request) -> HttpResponse:
     return render(request, "400.html", {"message": "after must be a face id"}, status=400)
 
 
+def _poll_after(request) -> int | HttpResponse:
+    """A poll's `after`, or its whole answer already: 400 when it is not a face id, 204 when
+    no visible face is newer (a memo of the newest id: no query)."""
+    after = _after(request)
+    if after is None:
+        return _bad_after(request)
+    return _nothing_new() if newest_visible_id() <= after else after
+
+
 def _live_item(face) -> dict:
     return {"face": face, "drawing": face_animation(face)}
 
@@ -135,11 +144,9 @@ def live_page(request):
 @require_GET
 def live_faces(request):
     """The faces after `after` (the newest LIVE_BATCH, oldest first) and the next poll."""
-    after = _after(request)
-    if after is None:
-        return _bad_after(request)
-    if newest_visible_id() <= after:
-        return _nothing_new()
+    after = _poll_after(request)
+    if isinstance(after, HttpResponse):
+        return after
 
     def make() -> str:
         faces = face_list_newer(after=after, limit=LIVE_BATCH)
@@ -160,11 +167,9 @@ def new_faces(request):
     `shown`: the count the page shows now (nothing to swap when it has not changed);
     `reload=1`: the empty gallery asks; when faces have landed, htmx reloads the page.
     """
-    after = _after(request)
-    if after is None:
-        return _bad_after(request)
-    if newest_visible_id() <= after:
-        return _nothing_new()
+    after = _poll_after(request)
+    if isinstance(after, HttpResponse):
+        return after
 
     def make() -> str:
         # Only faces older than the grid's shared page: "show" (or the reload) renders the

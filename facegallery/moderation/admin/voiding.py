@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.html import format_html
 
+from facegallery.core.models import JOB_RECORD_FIELDS
 from facegallery.moderation.models import VoidJob
 from facegallery.moderation.voiding import VoidError, VoteSelection, vote_void_job_create
 
@@ -60,17 +61,20 @@ class VoidJobAdmin(admin.ModelAdmin):
         "progress",
         "votes_voided",
         "rolled_back_display",
-        "error",
-        "requested_by",
-        "created",
-        "started_at",
-        "finished_at",
+        *JOB_RECORD_FIELDS,
     ]
 
     def get_fields(self, request, obj=None):
         if obj is None:  # the add form: what to void
-            return ["voters_text", "ip_hash", "ip_prefix_hash", "face_id", "since", "until",
-                    "reason"]  # fmt: skip
+            return [
+                "voters_text",
+                "ip_hash",
+                "ip_prefix_hash",
+                "face_id",
+                "since",
+                "until",
+                "reason",
+            ]
         return self.readonly_fields
 
     def get_readonly_fields(self, request, obj=None):
