@@ -131,16 +131,24 @@ class WebClient:
             payload = json.dumps(body or {}).encode()
             headers["Content-Type"] = "application/json"
         started = time.monotonic()
-        try:
-            conn = self._connection()
-            conn.request(method, path, body=payload, headers=headers)
-            response = conn.getresponse()
-            raw = response.read()
-        except (OSError, http.client.HTTPException):
-            self.close()
-            answer = Answer(0, {}, time.monotonic() - started)
-            self.tally.add(method, path, answer)
-            return answer
+        for attempt in (1, 2):
+            reused = self._conn is not None
+            try:
+                conn = self._connection()
+                conn.request(method, path, body=payload, headers=headers)
+                response = conn.getresponse()
+                raw = response.read()
+                break
+            except (OSError, http.client.HTTPException) as error:
+                self.close()
+                # A kept-alive connection the server closed as we sent: send again on a new
+                # one, as browsers do. Anything else is no answer.
+                stale = isinstance(error, (http.client.RemoteDisconnected, ConnectionError))
+                if attempt == 1 and reused and stale:
+                    continue
+                answer = Answer(0, {}, time.monotonic() - started)
+                self.tally.add(method, path, answer)
+                return answer
         seconds = time.monotonic() - started
         for header in response.headers.get_all("Set-Cookie") or []:
             for name, morsel in SimpleCookie(header).items():
