@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from facegallery.gallery.models import Face
 from facegallery.gallery.pictures import (
     SHARE_HEIGHT,
     SHARE_WIDTH,
@@ -52,12 +53,17 @@ def gallery(request):
     return response
 
 
-@require_GET
-def face_detail(request, face_id: int):
-    """The face drawn live, stroke by stroke, with its counts, permalink and download."""
+def _visible_or_404(face_id: int) -> Face:
     face = face_get_visible(face_id=face_id)
     if face is None:
         raise Http404("no such face")
+    return face
+
+
+@require_GET
+def face_detail(request, face_id: int):
+    """The face drawn live, stroke by stroke, with its counts, permalink and download."""
+    face = _visible_or_404(face_id)
     voter = voter_if_known(request)
     context = {
         "face": face,
@@ -76,9 +82,7 @@ def face_detail(request, face_id: int):
 
 @require_GET
 def face_svg_download(request, face_id: int):
-    face = face_get_visible(face_id=face_id)
-    if face is None:
-        raise Http404("no such face")
+    face = _visible_or_404(face_id)
     svg = face_svg(face, color="#222", size=DOWNLOAD_PX)
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Content-Disposition"] = f'attachment; filename="face-{face.pk}.svg"'
@@ -90,9 +94,7 @@ def face_svg_download(request, face_id: int):
 @require_GET
 def face_png(request, face_id: int):
     """The face as a PNG for link previews (og:image): the one picture crawlers can read."""
-    face = face_get_visible(face_id=face_id)
-    if face is None:
-        raise Http404("no such face")
+    face = _visible_or_404(face_id)
     response = HttpResponse(face_share_png(face), content_type="image/png")
     response["Cache-Control"] = "public, max-age=300"  # as the SVG download: hides take hold
     return response
