@@ -77,10 +77,14 @@ def test_without_urls_the_launcher_starts_and_stops_embedded_servers(tmp_path):
     try:
         wait_for(lambda: http_status(url + "/healthz") == 200, 120, "/healthz to answer 200")
         pgdata = str(tmp_path / "var" / "postgres")
-        postgres = [
-            p for p in psutil.process_iter(["cmdline"])
+        with_pgdata = [
+            p for p in psutil.process_iter(["cmdline", "ppid"])
             if pgdata in " ".join(p.info["cmdline"] or [])
         ]  # fmt: skip
+        # A backend forked a moment ago still shows the postmaster's command line until it
+        # retitles itself, so count only processes whose parent is not one of them.
+        pids = {p.pid for p in with_pgdata}
+        postgres = [p for p in with_pgdata if p.info["ppid"] not in pids]
         redis = [
             p for p in psutil.Process(launcher.pid).children() if p.name() == "redis-server"
         ]  # fmt: skip
