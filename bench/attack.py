@@ -112,7 +112,8 @@ def print_report(runs: dict) -> None:
         for group, seen in run["honest"].items():
             honest_rows.append([
                 name, group, seen["clients"], seen["votes_acknowledged"], seen["recorded"],
-                seen["counted"], seen["counted_pct"], seen["4xx"], seen["5xx"] + seen["no_answer"],
+                seen["counted"], seen["counted_pct"], seen.get("pending", "–"), seen["4xx"],
+                seen["5xx"] + seen["no_answer"],
                 seen["p50_ms"], seen["p99_ms"],
             ])  # fmt: skip
         for rule, shift in run["loop"]["shifts"].items():
@@ -128,7 +129,8 @@ def print_report(runs: dict) -> None:
                 attacker.get("reports_accepted", "–"),
             ])  # fmt: skip
     print(table(["run", "honest group", "clients", "votes acknowledged", "recorded", "counted",
-                 "counted %", "4xx", "5xx/none", "p50 ms", "p99 ms"], honest_rows))  # fmt: skip
+                 "counted %", "pending", "4xx", "5xx/none", "p50 ms", "p99 ms"],
+                honest_rows))  # fmt: skip
     print()
     print(table(["run", "rule", "filter after", "drawn %", "admitted %",
                  "lift before (points)", "lift after (points)"], loop_rows))  # fmt: skip

@@ -18,7 +18,7 @@ from django.db.models import Q
 
 from facegallery.gallery.models import Face, FaceStatus
 from facegallery.scoring.services.features import normalised_drawings
-from facegallery.voting.models import Report, Vote
+from facegallery.voting.models import Report, Vote, Voter
 from generator.tastes import taste_likes
 
 
@@ -33,9 +33,21 @@ def _counted() -> Q:
 
 
 def votes_of(addresses: Iterable[str]) -> dict:
-    """Votes recorded from `addresses`, and how many of them count."""
+    """Votes recorded from `addresses`, how many of them count, and how many are pending (a
+    fresh voter's, waiting for it to be established)."""
     votes = Vote.objects.filter(ip_hash__in=address_hashes(addresses))
-    return {"recorded": votes.count(), "counted": votes.filter(_counted()).count()}
+    return {
+        "recorded": votes.count(),
+        "counted": votes.filter(_counted()).count(),
+        "pending": votes.filter(voided=False, trusted=False).count(),
+    }
+
+
+def vouches_waiting() -> int:
+    """Votes of established voters still pending: the worker's voter_votes_vouch tasks have
+    yet to count them."""
+    established = Voter.objects.filter(established_at__isnull=False).values("key")
+    return Vote.objects.filter(voter__in=established, trusted=False, voided=False).count()
 
 
 def counted_on(face_id: int, addresses: Iterable[str]) -> int:

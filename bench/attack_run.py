@@ -206,6 +206,10 @@ def _run(name, args, attackers, env, stack: ExitStack) -> dict:
     stop_honest.set()
     for thread in honest_threads:
         thread.join(timeout=60)
+    # The voters established near the end: their pending votes are being counted.
+    deadline = time.monotonic() + 120
+    while db.vouches_waiting() and time.monotonic() < deadline:
+        time.sleep(1)
     second = retrain(env, args.seed)
     print(f"{name}: {second}", flush=True)
     after = measure(tastes, args.measure_faces)

@@ -311,14 +311,11 @@ REPORT_RATE_PER_PREFIX = env_int("FACEGALLERY_REPORT_RATE_PREFIX", 60, minimum=0
 # Who counts (README "Voting"; facegallery/voting/voters.py). New anonymous voters per IP
 # prefix in any hour: generous for a school or a carrier's NAT, a wall for a script.
 NEW_VOTERS_PER_PREFIX_HOUR = env_int("FACEGALLERY_NEW_VOTERS_PER_PREFIX_HOUR", 60, minimum=1)
-# Counted votes (counters, rankings) on one face from one IP prefix: from all its voters,
-# and from its voters that are not established yet. The rest are kept, flagged uncounted.
+# Counted votes (counters, rankings) on one face from one IP prefix's established voters.
+# The rest are kept, flagged uncounted.
 VOTE_COUNTED_PER_FACE_PREFIX = env_int("FACEGALLERY_VOTE_COUNTED_PER_FACE_PREFIX", 10, minimum=1)
-VOTE_COUNTED_PER_FACE_PREFIX_FRESH = env_int(
-    "FACEGALLERY_VOTE_COUNTED_PER_FACE_PREFIX_FRESH", 3, minimum=1
-)
 # A voter is established once its first vote is this old and it has cast this many votes at
-# a human pace.
+# a human pace; until then its votes are pending (they count from then on).
 VOTER_ESTABLISHED_MINUTES = env_int("FACEGALLERY_VOTER_ESTABLISHED_MINUTES", 10, minimum=0)
 VOTER_ESTABLISHED_VOTES = env_int("FACEGALLERY_VOTER_ESTABLISHED_VOTES", 5, minimum=1)
 GALLERY_PAGE_SIZE = env_int("FACEGALLERY_PAGE_SIZE", 24, minimum=1)

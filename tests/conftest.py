@@ -70,6 +70,14 @@ def fresh_rate_limits(request):
 
 
 @pytest.fixture
+def voters_established_at_once(settings):
+    """Every anonymous voter is established at its first vote, so its votes count at once:
+    for tests of what voting does and shows, not of who counts (tests/voting/)."""
+    settings.VOTER_ESTABLISHED_MINUTES = 0
+    settings.VOTER_ESTABLISHED_VOTES = 1
+
+
+@pytest.fixture
 def client():
     """pytest-django's client, as a visitor who has opened a page: it holds the voter ticket
     a page view hands out, so it may vote (tests of refusals use a bare Client)."""

@@ -69,6 +69,14 @@ class VoteOut(Schema):
     interesting_count: int
     boring_count: int
     changed: bool = Field(description="false when the request repeated the current state")
+    counted: bool = Field(
+        description="whether the visitor's vote is in the counts: false while it is pending, "
+        "beyond its network's share of the face, and after an undo"
+    )
+    pending: bool = Field(
+        description="a new visitor's vote, saved: it counts once the visitor has voted for "
+        "10 minutes at a human pace"
+    )
 
 
 class ReportIn(ObjectIn):

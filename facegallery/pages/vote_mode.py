@@ -71,7 +71,10 @@ def act(
     if result.changed:
         session[COUNT_KEY] = _count(session) + 1
         _push(session, HISTORY_KEY, face_id, HISTORY_LIMIT)
-    return None, f"Face #{face_id}: {Label(action).label}."
+    pending = (
+        "" if not result.pending else " Saved: your votes count once you have voted a few minutes."
+    )
+    return None, f"Face #{face_id}: {Label(action).label}.{pending}"
 
 
 def card_context(request, *, voter: str, prefer_id: int | None) -> dict:

@@ -101,6 +101,7 @@ def face_vote(request, face_id: int):
             "interesting": result.interesting_count,
             "boring": result.boring_count,
             "my_vote": result.label,
+            "pending": result.label is not None and result.pending,
             "next_url": request.POST.get("next", "").split("#")[0],
             "compact": request.POST.get("compact") == "1",
             "announce": True,

@@ -63,7 +63,8 @@ WITH v AS (
             THEN %(fresh)s ELSE 1.0 END AS t
     FROM "{_VOTE}" vote LEFT JOIN "{_VOTER}" voter ON voter.key = vote.voter
     WHERE NOT vote.voided AND vote.id <= %(max_id)s
-        AND (NOT %(established_only)s OR voter.id IS NULL OR voter.established_at IS NOT NULL)
+        AND (NOT (%(established_only)s OR %(fresh)s = 0)
+             OR voter.id IS NULL OR voter.established_at IS NOT NULL)
 ), a AS (
     SELECT face_id, p, y, t * LEAST(1.0, %(voter_cap)s / count(*) OVER (PARTITION BY voter)) AS a
     FROM v

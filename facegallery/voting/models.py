@@ -8,9 +8,9 @@ only salted hashes of the address and of its prefix (IPv4 /24, IPv6 /64).
 Who counts (README "Voting"): an anonymous voter gets a Voter row at its first vote, within
 a cap of new voters per IP prefix; it is *fresh* until it has shown a human track record,
 then *established*. A vote row always records what was cast; `counted` says whether it is in
-the face's counters (and so in the rankings): at most VOTE_COUNTED_PER_FACE_PREFIX counted
-votes per face and IP prefix, of which at most VOTE_COUNTED_PER_FACE_PREFIX_FRESH from fresh
-voters.
+the face's counters (and so in the rankings): a fresh voter's votes are pending (neither
+counted nor trusted) until it is established; then at most VOTE_COUNTED_PER_FACE_PREFIX
+counted votes per face and IP prefix.
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ class Vote(models.Model):
     # from training and from exports.
     voided = models.BooleanField(default=False)
     voided_at = models.DateTimeField(null=True, blank=True)
-    # In the face's counters (and rankings): false when the face already had its share of
-    # counted votes from this IP prefix when the vote was cast. Training weighs every vote.
+    # In the face's counters (and rankings): false while the vote is pending (a fresh
+    # voter's), or when the face already had its share of counted votes from this IP prefix
+    # when the vote was cast (or its voter was established).
     counted = models.BooleanField(default=True, db_default=True)
     # Cast by an established voter (or an account): see voting/voters.py.
     trusted = models.BooleanField(default=True, db_default=True)

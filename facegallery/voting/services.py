@@ -4,10 +4,12 @@ Every vote change locks the face row, so concurrent votes on one face are serial
 the counters and ranking scores always equal the counted, non-voided vote rows.
 
 Who counts (README "Voting"): vote_cast records the voter's standing first (voters.py: the
-cap on new voters per IP prefix, established or fresh), then inserts the vote `counted`
-only while the face has fewer than VOTE_COUNTED_PER_FACE_PREFIX counted votes from the
-vote's IP prefix (VOTE_COUNTED_PER_FACE_PREFIX_FRESH from fresh voters); otherwise the row
-is kept, uncounted. A vote keeps its `counted` when its label changes. A voided vote stays
+cap on new voters per IP prefix, established or fresh). An established voter's vote is
+inserted `counted` only while the face has fewer than VOTE_COUNTED_PER_FACE_PREFIX counted
+votes from the vote's IP prefix; otherwise the row is kept, uncounted. A fresh voter's vote
+is kept *pending* (uncounted, untrusted): it moves no ranking until the voter becomes
+established, when voter_votes_vouch counts its pending votes under the same cap. A vote
+keeps its `counted` when its label changes. A voided vote stays
 voided: casting it again or undoing it changes nothing, so a voided voter cannot put its
 vote back. Reports: one per voter and face, and one per IP hash and face.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -26,6 +29,7 @@ from django.utils import timezone
 from facegallery.gallery.models import Face, FaceStatus
 from facegallery.gallery.ranking import face_ranking
 from facegallery.voting.models import Block, Label, Report, Vote
+from facegallery.voting.tasks import voter_votes_vouch_task
 from facegallery.voting.voters import voter_touch
 
 
@@ -61,6 +65,11 @@ class VoteResult:
     interesting_count: int
     boring_count: int
     changed: bool
+    # Whether the voter's vote is in the counters: false while it is pending (its voter is
+    # fresh) or over its prefix's share of the face, and after an undo.
+    counted: bool = False
+    # The vote waits for its voter to be established (voters.py): it counts from then on.
+    pending: bool = False
 
 
 # The vote path is the site's hottest write: its three statements (lock, insert, update)
@@ -118,13 +127,19 @@ def _is_blocked(voter: str, ip_hash: str, ip_prefix_hash: str = "") -> bool:
     return Block.objects.filter(blocked).exists()
 
 
-# Whether a new vote is counted: the prefix's counted votes on the face are under the cap
-# (and its fresh voters' under theirs). No prefix (a script, a test): always counted.
-_COUNTED = (
-    "(%(prefix)s = '' OR (SELECT count(*) < %(cap)s AND (%(trusted)s OR "
-    f'count(*) FILTER (WHERE NOT trusted) < %(fresh_cap)s) FROM "{_VOTE}" '
-    "WHERE face_id = %(face)s AND ip_prefix_hash = %(prefix)s AND counted AND NOT voided))"
-)
+def _under_cap(face: str, prefix: str) -> str:
+    """SQL: whether the prefix's counted votes on the face are under the cap (%(cap)s), for
+    SQL expressions (or placeholders) of the face id and the prefix hash. No prefix (a
+    script, a test): always under."""
+    return (
+        f"({prefix} = '' OR (SELECT count(*) < %(cap)s FROM \"{_VOTE}\" w "
+        f"WHERE w.face_id = {face} AND w.ip_prefix_hash = {prefix} AND w.counted "
+        "AND NOT w.voided))"
+    )
+
+
+# An established voter's new vote is counted under the cap; a fresh voter's is pending.
+_COUNTED = f"(%(trusted)s AND {_under_cap('%(face)s', '%(prefix)s')})"
 
 
 def _vote_insert_new(
@@ -152,7 +167,6 @@ def _vote_insert_new(
                 "now": now,
                 "trusted": trusted,
                 "cap": settings.VOTE_COUNTED_PER_FACE_PREFIX,
-                "fresh_cap": settings.VOTE_COUNTED_PER_FACE_PREFIX_FRESH,
             },
         )
         row = cursor.fetchone()
@@ -193,8 +207,11 @@ def _delta(label: str | None, sign: int) -> tuple[int, int]:
     return 0, 0
 
 
-def _result(face: Face, label: str | None, changed: bool) -> VoteResult:
-    return VoteResult(face.pk, label, face.interesting_count, face.boring_count, changed)
+def _result(
+    face: Face, label: str | None, changed: bool, counted: bool = False, pending: bool = False
+) -> VoteResult:
+    counts = face.interesting_count, face.boring_count
+    return VoteResult(face.pk, label, *counts, changed, counted, pending)
 
 
 @transaction.atomic
@@ -216,30 +233,32 @@ def vote_cast(
     if label not in Label.values:
         raise VotingError(f"label must be one of {', '.join(Label.values)}")
     face = _lock_visible_face(face_id, voter=voter, ip_hash=ip_hash, ip_prefix_hash=ip_prefix_hash)
-    trusted = voter_touch(voter=voter, since=voter_since, ip_prefix_hash=ip_prefix_hash)
+    standing = voter_touch(voter=voter, since=voter_since, ip_prefix_hash=ip_prefix_hash)
+    if standing.just_established:
+        transaction.on_commit(partial(voter_votes_vouch_task.delay, voter))
     counted = _vote_insert_new(
         face_id=face.pk,
         voter=voter,
         label=label,
         ip_hash=ip_hash,
         ip_prefix_hash=ip_prefix_hash,
-        trusted=trusted,
+        trusted=standing.established,
     )
     if counted is not None:
         if counted:
             _apply(face, *_delta(label, +1))
-        return _result(face, label, changed=True)
+        return _result(face, label, True, counted, pending=not standing.established)
     # The face lock is held, so this vote cannot change or vanish before we update it.
     vote = Vote.objects.get(face=face, voter=voter)
     if vote.voided or vote.label == label:
-        return _result(face, label, changed=False)
+        return _result(face, label, False, vote.counted and not vote.voided, not vote.trusted)
     if vote.counted:
         old_i, old_b = _delta(vote.label, -1)
         new_i, new_b = _delta(label, +1)
         _apply(face, old_i + new_i, old_b + new_b)
     vote.label = label
     vote.save(update_fields=["label", "updated"])
-    return _result(face, label, changed=True)
+    return _result(face, label, True, vote.counted, pending=not vote.trusted)
 
 
 @transaction.atomic
@@ -257,6 +276,35 @@ def vote_undo(*, face_id: int, voter: str) -> VoteResult:
 
 
 REFRESH_CHUNK = 500  # faces locked and recounted per transaction
+
+
+def voter_votes_vouch(*, voter: str) -> int:
+    """Count an established voter's pending votes: each becomes trusted, and counted where its
+    face is still under its prefix's cap. The number of votes that now count.
+
+    Per chunk of faces, locked in id order (no deadlock with vote_cast), one UPDATE: each
+    of the voter's votes is on a different face, so the caps read before it hold.
+    """
+    face_ids = list(
+        Vote.objects.filter(voter=voter, trusted=False, voided=False)
+        .order_by("face_id")
+        .values_list("face_id", flat=True)
+    )
+    counted = 0
+    for start in range(0, len(face_ids), REFRESH_CHUNK):
+        with transaction.atomic():
+            locked = faces_lock(face_ids[start : start + REFRESH_CHUNK])
+            under_cap = _under_cap("v.face_id", "v.ip_prefix_hash")
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f'UPDATE "{_VOTE}" AS v SET trusted = true, counted = {under_cap} '
+                    "WHERE v.voter = %(voter)s AND NOT v.trusted AND NOT v.voided "
+                    "AND v.face_id = ANY(%(faces)s) RETURNING v.counted",
+                    {"voter": voter, "faces": locked, "cap": settings.VOTE_COUNTED_PER_FACE_PREFIX},
+                )
+                counted += sum(1 for (now_counted,) in cursor.fetchall() if now_counted)
+            faces_counters_recount(locked)
+    return counted
 
 
 def face_counters_refresh(*, face_ids: Iterable[int]) -> None:

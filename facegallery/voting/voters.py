@@ -14,14 +14,16 @@ Called by vote_cast inside its transaction (the face row locked), once per vote:
   at the first vote where its first vote is VOTER_ESTABLISHED_MINUTES old, it has cast
   VOTER_ESTABLISHED_VOTES votes, and at most a fifth of them were fast.
 
-Fresh voters' votes still count, within small bounds: VOTE_COUNTED_PER_FACE_PREFIX_FRESH
-counted votes per face and prefix (services.py), a fraction of a vote in training
-(scoring/services/labels.py), nothing in the held-out votes that decide promotions.
+A fresh voter's votes are kept but move nothing: they are pending (services.py), out of the
+rankings and out of training (scoring/services/labels.py). When the voter becomes
+established they join both: its pending votes are counted (under the per-face cap) by
+voter_votes_vouch, run once, after the vote that established it commits.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,21 +53,29 @@ class TooManyNewVoters(RateLimited):
         )
 
 
-def voter_touch(*, voter: str, since: datetime | None, ip_prefix_hash: str) -> bool:
-    """Record one vote by `voter` and say whether it is established (see the docstring)."""
+@dataclass(frozen=True)
+class Standing:
+    established: bool
+    just_established: bool = False  # by this vote: its pending votes are to be counted
+
+
+def voter_touch(*, voter: str, since: datetime | None, ip_prefix_hash: str) -> Standing:
+    """Record one vote by `voter` and say where it stands (see the docstring)."""
     if since is None or not voter.startswith("anon:"):
-        return True
+        return Standing(established=True)
     now = timezone.now()
-    established = _touch(voter, now)
-    if established is None:
+    row = _touch(voter, now)
+    if row is None:
         _register(voter, since, ip_prefix_hash, now)
-        established = _touch(voter, now)
-        assert established is not None  # the row exists now (ours or a concurrent vote's)
-    return established
+        row = _touch(voter, now)
+        assert row is not None  # the row exists now (ours or a concurrent vote's)
+    established_at = row[0]
+    return Standing(established_at is not None, just_established=established_at == now)
 
 
-def _touch(voter: str, now: datetime) -> bool | None:
-    """One vote on the voter's row; whether it is established now (None: no row yet).
+def _touch(voter: str, now: datetime) -> tuple[datetime | None] | None:
+    """One vote on the voter's row: (when it became established or None), or None when it
+    has no row yet.
 
     The SET expressions read the row as it was before this UPDATE (PostgreSQL semantics).
     """
@@ -86,11 +96,10 @@ def _touch(voter: str, now: datetime) -> bool | None:
             "established_at = COALESCE(established_at, CASE WHEN "
             "votes_cast + 1 >= %(votes)s AND %(now)s - first_vote_at >= %(age)s "
             f"AND (fast_votes + {fast}) * %(share)s <= votes_cast + 1 THEN %(now)s END) "
-            "WHERE key = %(voter)s RETURNING established_at IS NOT NULL",
+            "WHERE key = %(voter)s RETURNING established_at",
             params,
         )
-        row = cursor.fetchone()
-    return None if row is None else bool(row[0])
+        return cursor.fetchone()
 
 
 def _register(voter: str, since: datetime, ip_prefix_hash: str, now: datetime) -> None:

@@ -10,7 +10,9 @@ from django.test import Client
 from facegallery.voting.models import Report, Vote
 from tests.factories import FaceFactory
 
-pytestmark = pytest.mark.django_db
+# What voting does and shows: each visitor counts from its first vote (tests/voting/ for who
+# counts when).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("voters_established_at_once")]
 
 
 @pytest.fixture
@@ -33,13 +35,13 @@ def test_a_vote_is_cast_changed_and_undone(browser):
     first = put(client, headers, face.pk, {"label": "interesting"}).json()
     assert first == {
         "face_id": face.pk, "label": "interesting", "interesting_count": 1, "boring_count": 0,
-        "changed": True,
+        "changed": True, "counted": True, "pending": False,
     }  # fmt: skip
     assert put(client, headers, face.pk, {"label": "interesting"}).json()["changed"] is False
     assert put(client, headers, face.pk, {"label": "boring"}).json()["boring_count"] == 1
     assert client.get(f"/api/faces/{face.pk}").json()["your_vote"] == "boring"
     undone = client.delete(f"/api/faces/{face.pk}/vote", headers=headers).json()
-    assert undone["label"] is None and undone["boring_count"] == 0
+    assert undone["label"] is None and undone["boring_count"] == 0 and not undone["counted"]
     assert Vote.objects.count() == 0
 
 

@@ -23,7 +23,11 @@ from facegallery.voting.models import Vote
 from tests.conftest import REPO_ROOT
 from tests.factories import FaceFactory
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("voters_established_at_once"),  # counts move at the first vote
+]
 SHOTS = REPO_ROOT / "var" / "artifacts" / "screenshots"
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
 

@@ -8,7 +8,9 @@ from django.test import Client
 from facegallery.voting.models import Vote
 from tests.factories import FaceFactory, visitor
 
-pytestmark = pytest.mark.django_db
+# What voting does and shows: each visitor counts from its first vote (tests/voting/ for who
+# counts when).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("voters_established_at_once")]
 
 
 def counts(face) -> tuple[int, int]:

@@ -13,7 +13,9 @@ from facegallery.pages import grid
 from tests.factories import FaceFactory
 from tests.pages.tiles import tile, tile_ids
 
-pytestmark = pytest.mark.django_db
+# What voting does and shows: each visitor counts from its first vote (tests/voting/ for who
+# counts when).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("voters_established_at_once")]
 
 
 @pytest.fixture(autouse=True)

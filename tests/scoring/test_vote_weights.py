@@ -4,8 +4,11 @@ weigh more than its bound."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+from django.utils import timezone
 
 from facegallery.scoring.selectors import vote_counts_fetch, vote_id_max
 from facegallery.scoring.services.labels import ROBUST_WEIGHTS, labels_build
@@ -50,14 +53,14 @@ def test_honest_votes_weigh_one_each_as_plain_counts_did():
 
 
 @pytest.mark.parametrize("crowd", [5, 300])
-def test_a_crowd_of_fresh_voters_from_one_prefix_moves_a_label_by_at_most_the_bound(crowd):
+def test_a_crowd_of_fresh_voters_weighs_nothing_and_once_established_at_most_the_bound(crowd):
     face = FaceFactory.create()
     VoteFactory.create_batch(9, face=face, label="boring")  # nine honest visitors
     fresh_crowd(face, crowd, label="interesting")
+    assert weights_of([face.pk])[face.pk] == (0.0, 9.0) and label_of(face.pk) == 0.0
+    Voter.objects.update(established_at=timezone.now())  # ten minutes of paced votes later
     bound = W.prefix_face_cap / (9 + W.prefix_face_cap)  # labels.py: cap / (H + cap)
     assert 0 < label_of(face.pk) <= bound + 1e-9
-    interesting, boring = weights_of([face.pk])[face.pk]
-    assert boring == 9.0 and interesting <= min(W.prefix_face_cap, crowd * W.fresh_weight)
 
 
 def test_established_crowds_of_one_prefix_are_bounded_on_a_face_too():
@@ -90,7 +93,7 @@ def test_one_prefix_weighs_at_most_a_share_of_everybody_else():
     assert sum(weights[f.pk][1] for f in faces[:150]) == 150.0
 
 
-def test_established_only_leaves_fresh_voters_out_and_max_vote_id_later_votes():
+def test_fresh_voters_are_left_out_and_max_vote_id_leaves_later_votes_out():
     face, later = FaceFactory.create_batch(2)
     VoteFactory.create_batch(2, face=face, label="boring")
     fresh_crowd(face, 4, label="interesting")
@@ -99,4 +102,6 @@ def test_established_only_leaves_fresh_voters_out_and_max_vote_id_later_votes():
     VoteFactory.create(face=later)
     counts = vote_counts_fetch(max_vote_id=last)
     assert later.pk not in counts.face_ids.tolist()
-    assert np.array_equal(counts.votes, [6])
+    assert np.array_equal(counts.votes, [2])  # the fresh crowd's rows are not even counted
+    weighed = vote_counts_fetch(max_vote_id=last, weights=replace(W, fresh_weight=0.25))
+    assert np.array_equal(weighed.votes, [6]) and weighed.interesting[0] > 0

@@ -35,7 +35,7 @@ from tests.security.cookies import (
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.usefixtures("generous_rate_limits"),
+    pytest.mark.usefixtures("generous_rate_limits", "voters_established_at_once"),
     pytest.mark.bad_input("malformed cookies and sessions"),
 ]
 

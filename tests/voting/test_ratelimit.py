@@ -53,10 +53,9 @@ def test_the_api_answers_429_json_over_the_ip_limit_for_every_voter(settings):
     assert statuses == [200, 200, 200, 429, 429]
     assert int(response["Retry-After"]) >= 1
     assert "try again" in response.json()["detail"]
-    for face in faces:
-        face.refresh_from_db()
-    assert [face.interesting_count for face in faces] == [1, 1, 1, 0, 0]
-    assert Vote.objects.count() == 3
+    assert list(Vote.objects.order_by("face_id").values_list("face_id", flat=True)) == [
+        face.pk for face in faces[:3]
+    ]  # the refused ones wrote nothing
 
 
 def test_an_ipv6_client_rotating_its_addresses_meets_the_limit_of_its_slash_64(settings):

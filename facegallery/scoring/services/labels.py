@@ -7,13 +7,16 @@ many fresh identities, or from one network. Vote j on face i, by voter v from IP
 (the vote's ip_prefix_hash; for votes older than prefixes its IP hash, else its voter),
 non-voided:
 
-1. Trust: t_v = fresh_weight (1/4) while v is a fresh voter (voting/voters.py), else 1
-   (established voters, accounts, votes from before voter records).
+1. Trust: t_v = fresh_weight (0) while v is a fresh voter (voting/voters.py), else 1
+   (established voters, accounts, votes from before voter records). A fresh voter's votes
+   join training when it becomes established (t_v is read at training time): until then
+   they are an attacker's cheapest, since identities can be minted (60 an hour per prefix)
+   and need no history. With a weight of 0 they are left out of the steps below.
 2. Per voter: a_j = t_v * min(1, voter_cap / n_v), n_v = v's votes in the set. A voter's
    votes weigh at most voter_cap (50) in all, however many it casts.
 3. Per prefix: b_j = a_j * min(1, max(prefix_floor, prefix_share * A_other) / A_p), A_p =
    the sum of a_j over p's votes, A_other over every other prefix's. One network weighs at
-   most a tenth of everybody else (or 100 votes while the site is small).
+   most a twentieth of everybody else (or one voter's 50 votes while the site is small).
 4. Per face and prefix: c_j = b_j * min(1, prefix_face_cap / B_ip), B_ip = the sum of b_j
    over p's votes on face i. One network is at most one vote's worth on each face.
 
@@ -61,10 +64,10 @@ _HASH = 2654435761  # Knuth's multiplicative hash constant: spreads consecutive 
 class RobustWeights:
     """The numbers of the robust vote weights (see the module docstring)."""
 
-    fresh_weight: float = 0.25  # a fresh voter's vote: a quarter of an established one's
+    fresh_weight: float = 0.0  # a fresh voter's vote: nothing until it is established
     voter_cap: float = 50.0  # one voter's votes weigh at most this many in all
-    prefix_share: float = 0.1  # one prefix weighs at most this share of all the others ...
-    prefix_floor: float = 100.0  # ... or this many votes, whichever is more
+    prefix_share: float = 0.05  # one prefix weighs at most this share of all the others ...
+    prefix_floor: float = 50.0  # ... or one voter's cap, whichever is more
     prefix_face_cap: float = 1.0  # one prefix's votes on one face weigh at most this much
 
 

@@ -3,13 +3,15 @@ cheapest thing an attacker has, can neither vouch for a scorer nor sink one."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from facegallery.gallery.models import Face
 from facegallery.scoring.models import ScorerVersion
 from facegallery.scoring.selectors import vote_counts_fetch, vote_id_max
-from facegallery.scoring.services.labels import is_holdout
+from facegallery.scoring.services.labels import ROBUST_WEIGHTS, is_holdout
 from facegallery.scoring.services.training import scorer_retrain
 from facegallery.voting.models import Label, Voter
 from tests.factories import VoteFactory
@@ -49,8 +51,9 @@ def vote_everything(faces: list[Face], percent: int, *, held_out: str) -> list[F
 
 def test_fresh_voters_on_held_out_faces_cannot_sink_a_good_scorer(fast_scoring, many_faces):
     held = vote_everything(many_faces, fast_scoring.SCORER_HOLDOUT_PERCENT, held_out="against")
-    # With every vote counted, the held-out labels would say the opposite of the taste.
-    counts = vote_counts_fetch(max_vote_id=vote_id_max())
+    # Were fresh votes weighed like any other, the held-out labels would say the opposite.
+    everyone_counts = replace(ROBUST_WEIGHTS, fresh_weight=1.0)
+    counts = vote_counts_fetch(max_vote_id=vote_id_max(), weights=everyone_counts)
     everyone = dict(
         zip(
             counts.face_ids.tolist(),

@@ -1,5 +1,6 @@
 """Who counts as a voter (voting/voters.py): the cap on new voters per IP prefix, a moving
-hour; 30 visitors behind one address all vote and count; when a voter is established."""
+hour; 30 visitors behind one address all vote and all count once established; when a voter
+is established, and that its pending votes are then sent to be counted."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from django.utils import timezone
 
 from facegallery.voting.identity import ip_prefix, salted_hash
 from facegallery.voting.models import Vote, Voter
-from facegallery.voting.services import vote_cast
+from facegallery.voting.services import vote_cast, voter_votes_vouch
+from facegallery.voting.tasks import voter_votes_vouch_task
 from facegallery.voting.voters import TooManyNewVoters
 from tests.factories import FaceFactory, VoteFactory, visitor
 
@@ -52,18 +54,53 @@ def test_the_cap_is_a_moving_hour(settings):
     assert [vote_from("198.51.100.1", face.pk) for _ in range(2)] == [303, 429]
 
 
-def test_thirty_visitors_behind_one_address_all_vote_and_all_count():
-    faces = FaceFactory.create_batch(30)
+@pytest.fixture
+def vouches_sent(monkeypatch) -> list[str]:
+    """The voters whose pending votes were sent to the worker to be counted (recorded, not
+    sent; on-commit callbacks run inside django_capture_on_commit_callbacks)."""
+    sent: list[str] = []
+    monkeypatch.setattr(voter_votes_vouch_task, "delay", sent.append)
+    return sent
+
+
+def test_thirty_visitors_behind_one_address_all_vote_and_all_count(
+    django_capture_on_commit_callbacks, vouches_sent
+):
+    faces = FaceFactory.create_batch(34)
     clients = [visitor(address="192.0.2.10") for _ in range(30)]
-    for n, client in enumerate(clients):  # a class browsing: each votes its own few faces
-        for face in faces[n : n + 3]:
+
+    def browse(n: int, client, chosen) -> None:  # a class browsing: each votes its own faces
+        for face in chosen:
             response = client.post(f"/faces/{face.pk}/vote", {"label": "interesting"})
             assert response.status_code == 303
-    assert Voter.objects.count() == 30
-    assert Vote.objects.filter(counted=True).count() == Vote.objects.count() == 87
+            # A human pace: seconds between one visitor's votes.
+            Voter.objects.update(last_vote_at=timezone.now() - timedelta(seconds=5))
+
+    for n, client in enumerate(clients):
+        browse(n, client, faces[n : n + 3])
+    assert Voter.objects.count() == 30 and Vote.objects.count() == 90
+    assert not Vote.objects.filter(counted=True).exists()  # pending: they are all new
+    # Ten minutes later they go on voting, and each is established at its fifth vote.
+    Voter.objects.update(first_vote_at=timezone.now() - timedelta(minutes=11))
+    with django_capture_on_commit_callbacks(execute=True):
+        for n, client in enumerate(clients):
+            browse(n, client, faces[n + 3 : n + 5])
+    assert sorted(vouches_sent) == sorted(Voter.objects.values_list("key", flat=True))
+    for voter in vouches_sent:
+        voter_votes_vouch(voter=voter)  # what the worker runs
+    assert Vote.objects.filter(counted=True).count() == Vote.objects.count() == 150
     for face in faces:
         face.refresh_from_db()
         assert face.interesting_count == Vote.objects.filter(face=face).count()
+
+
+def test_the_vote_that_establishes_a_voter_sends_its_pending_votes_once(
+    settings, django_capture_on_commit_callbacks, vouches_sent
+):
+    faces = FaceFactory.create_batch(settings.VOTER_ESTABLISHED_VOTES + 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        cast("anon:" + "4" * 32, faces, gap=timedelta(seconds=3), settings=settings)
+    assert vouches_sent == ["anon:" + "4" * 32]  # at the fifth vote, not at the sixth
 
 
 def test_a_voter_with_votes_from_before_voter_records_is_not_new(settings):
