@@ -158,6 +158,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "facegallery.core.errors.CorruptStrokesMiddleware",
 ]
 
 ROOT_URLCONF = "facegallery.urls"

@@ -13,6 +13,7 @@ A face's strokes never change, so the markup is memoised per process: the galler
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image
 
+from generator.packing import CorruptStrokes
 from generator.render import png_bytes, render_png, render_svg, svg_stroke_paths, svg_view_box
 from generator.strokes import stroke3_from_bytes, stroke3_to_polylines
 
@@ -35,6 +37,8 @@ MIN_STROKE_SECONDS = 0.03  # a dot (a one-point stroke) still takes its turn
 MAX_DRAW_SECONDS = 2.0  # the rare long scribble is sped up to end by then
 _MEMO_SIZE = 20_000  # ~2 KB each: ~50 MB a worker at most
 
+logger = logging.getLogger(__name__)
+
 
 def face_strokes3(face) -> np.ndarray:
     """The face's stroke-3 (N, 3) int16 in Quick, Draw! pixels."""
@@ -48,6 +52,24 @@ def face_svg(face, *, color: str = "currentColor", size: int | None = None) -> s
     do not decode.
     """
     return _svg(bytes(face.strokes), color, size)
+
+
+# What a list (a gallery tile, the live strip) shows for a face whose stored strokes do not
+# decode, instead of failing the whole page: a dashed empty frame, labelled for screen readers.
+BROKEN_DRAWING_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" role="img" '
+    'aria-label="This drawing cannot be shown"><rect x="4" y="4" width="92" height="92" '
+    'fill="none" stroke="currentColor" stroke-dasharray="6 6" opacity="0.4"/></svg>'
+)
+
+
+def face_svg_or_broken(face, *, color: str = "currentColor", size: int | None = None) -> str:
+    """:func:`face_svg`, or :data:`BROKEN_DRAWING_SVG` (logged) when its strokes are corrupt."""
+    try:
+        return face_svg(face, color=color, size=size)
+    except CorruptStrokes as error:
+        logger.error("face %s has corrupt strokes: %s", face.pk, error)
+        return BROKEN_DRAWING_SVG
 
 
 @lru_cache(maxsize=_MEMO_SIZE)

@@ -30,7 +30,7 @@ from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from facegallery.gallery.pictures import face_svg
+from facegallery.gallery.pictures import face_svg_or_broken
 from facegallery.gallery.selectors import (
     SORT_LABELS,
     Cursor,
@@ -141,7 +141,7 @@ def _render(
                 "id": face.pk,
                 "featured": face.featured,
                 "url": face_url.format(face.pk),
-                "svg": mark_safe(face_svg(face)),  # our own markup, from numbers only
+                "svg": mark_safe(face_svg_or_broken(face)),  # our own markup, from numbers only
                 "form": mark_safe(form),
                 "unranked_start": index == unranked_from,
             }

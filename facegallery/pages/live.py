@@ -17,6 +17,7 @@ A hidden face may stay in a shared answer for FRAGMENT_SECONDS, as in the galler
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import timedelta
@@ -36,6 +37,9 @@ from facegallery.gallery.selectors import (
     face_latest_visible_id,
     face_list_newer,
 )
+from generator.packing import CorruptStrokes
+
+logger = logging.getLogger(__name__)
 
 LIVE_POLL_SECONDS = 2  # how often a live page asks: a new face shows within about this long
 GALLERY_POLL_SECONDS = 5  # the gallery's first page of Newest: it only shows a count
@@ -122,15 +126,23 @@ def _poll_after(request) -> int | HttpResponse:
     return _nothing_new() if newest_visible_id() <= after else after
 
 
-def _live_item(face) -> dict:
-    return {"face": face, "drawing": face_animation(face)}
+def _live_items(faces) -> list[dict]:
+    """The faces with their live drawings; one whose strokes are corrupt is left out (logged)
+    rather than failing the page for everyone."""
+    items = []
+    for face in faces:
+        try:
+            items.append({"face": face, "drawing": face_animation(face)})
+        except CorruptStrokes as error:
+            logger.error("face %s has corrupt strokes: %s", face.pk, error)
+    return items
 
 
 @require_GET
 def live_page(request):
     """The newest face drawn big, the ones before it in a strip, and a poll for more."""
     faces = face_list_newer(after=0, limit=LIVE_STRIP)  # oldest first
-    items = [_live_item(face) for face in reversed(faces)]  # newest first
+    items = _live_items(reversed(faces))  # newest first
     context = {
         "stage": items[0] if items else None,
         "strip": items[1:],
@@ -151,7 +163,7 @@ def live_faces(request):
     def make() -> str:
         faces = face_list_newer(after=after, limit=LIVE_BATCH)
         context = {
-            "items": [_live_item(face) for face in faces],
+            "items": _live_items(faces),
             "newest_id": max([after, *(face.pk for face in faces)]),
             "poll_seconds": LIVE_POLL_SECONDS,
         }
