@@ -25,6 +25,7 @@ import torch
 from torch import Tensor
 
 from generator.model import SketchDecoder, split_mixture
+from generator.representation import POOLS, pool_states
 
 _LOG_2PI = math.log(2.0 * math.pi)
 # |rho| -> 1 makes the density degenerate; float32 tanh reaches 1.0 exactly for |x| > ~9.
@@ -118,20 +119,49 @@ def drawing_nll(
     end, because the LSTM is causal), so results do not depend on batch_size beyond float
     rounding. Returns one :class:`DrawingNLL` per drawing, in input order.
     """
+    nlls, _ = _teacher_forced(decoder, drawings, batch_size, pool=False)
+    return nlls
+
+
+@torch.inference_mode()
+def drawing_nll_and_states(
+    decoder: SketchDecoder, drawings: Sequence[np.ndarray], *, batch_size: int = 256
+) -> tuple[list[DrawingNLL], np.ndarray]:
+    """:func:`drawing_nll` plus, from the same pass, each drawing's pooled LSTM states.
+
+    The second value is (B, len(POOLS) * H) float32 from
+    :func:`generator.representation.pool_states`, in input order: the decoder's reading of the
+    drawing, before the representation's fixed projection.
+    """
+    nlls, pooled = _teacher_forced(decoder, drawings, batch_size, pool=True)
+    assert pooled is not None
+    return nlls, pooled
+
+
+def _teacher_forced(
+    decoder: SketchDecoder, drawings: Sequence[np.ndarray], batch_size: int, *, pool: bool
+) -> tuple[list[DrawingNLL], np.ndarray | None]:
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     arrays = [_check_drawing(k, d) for k, d in enumerate(drawings)]
     device = decoder.head.weight.device
     order = sorted(range(len(arrays)), key=lambda k: len(arrays[k]))  # less padding per batch
     results: list[DrawingNLL | None] = [None] * len(arrays)
+    pooled = np.zeros((len(arrays), len(POOLS) * decoder.hidden_size), np.float32)
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
         inputs, targets = _stroke5_batch([arrays[k] for k in chunk])
-        z, _, _ = decoder(inputs.to(device))  # (B, T, 123)
+        z, h, c = decoder(inputs.to(device))  # (B, T, 123), (B, T, H), (B, T, H)
         offset_nll, pen_nll = step_nll(z, targets.to(device))  # (B, T) each
         is_point = targets[..., 2].to(device) != PEN_END  # (B, T): the end state has no offset
         per_step = (torch.where(is_point, offset_nll, 0.0) + pen_nll).cpu().numpy()
         for row, k in enumerate(chunk):
             n = len(arrays[k])
             results[k] = summarise(per_step[row, : n + 1].copy(), arrays[k][:, 2])
-    return [r for r in results if r is not None]
+        if pool:
+            # State t follows input t: S0 at t = 0, point k at t = k + 1.
+            after_point = inputs[..., 2:4].sum(-1).bool().to(device)  # (B, T) p1 or p2 input
+            after_point[:, 0] = False  # S0 is not a point
+            lifts = inputs[..., 3].bool().to(device)  # (B, T) the point lifted the pen
+            pooled[chunk] = pool_states(h, c, after_point, lifts).cpu().numpy()
+    return [r for r in results if r is not None], pooled if pool else None

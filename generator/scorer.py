@@ -1,13 +1,20 @@
 """The scorer: a small PyTorch model that predicts P(interesting) for a face from its features.
 
-Inputs (generator.features): a tabular row per face (drawing statistics, optionally the
-generator's NLL statistics and the sampling temperature) and, once enough votes exist, a
-RASTER_SIZE^2 ink raster read by a small convolutional encoder, so the scorer can learn shapes
-the hand-made statistics miss. Labels are soft (share of interesting votes) with per-face
-weights; see facegallery/scoring/services/labels.py for how they are built.
+Two kinds, chosen by ScorerConfig.head:
 
-An artifact is the state_dict saved with torch.save (loaded back with weights_only=True) plus a
-JSON-able config (ScorerConfig.as_dict) that rebuilds the module. No I/O here: bytes in and out.
+- "linear" (what training builds now): a regularised logistic regression over the tabular row
+  (drawing statistics, the generator's NLL statistics, temperature; generator.features) and
+  the learned representation (generator.representation: the decoder's pooled states and where
+  the ink and strokes are); see generator/scorer_linear.py. It learns from ~200 votes.
+- "mlp" (artifacts trained before the representation; still loaded and used): a small MLP over
+  the tabular row and, once enough votes existed, a RASTER_SIZE^2 raster read by a small
+  convolutional encoder.
+
+Labels are soft (share of interesting votes) with per-face weights; see
+facegallery/scoring/services/labels.py for how they are built. An artifact is the state_dict
+saved with torch.save (loaded back with weights_only=True) plus a JSON-able config
+(ScorerConfig.as_dict) that rebuilds the module; a config without ``head`` is an "mlp" one.
+No I/O here: bytes in and out.
 """
 
 from __future__ import annotations
@@ -20,6 +27,10 @@ import torch
 from torch import Tensor, nn
 
 from generator.features import NLL_NAMES, RASTER_SIZE, STAT_NAMES
+from generator.representation import REPR_VERSION
+from generator.scorer_linear import LinearScorer, train_linear
+
+HEADS = ("mlp", "linear")
 
 
 class ScorerLoadError(ValueError):
@@ -28,6 +39,11 @@ class ScorerLoadError(ValueError):
 
 @dataclass
 class ScorerConfig:
+    head: str = "mlp"  # "linear" (representation) or "mlp" (older artifacts); see HEADS
+    use_repr: bool = False  # the learned representation (generator.representation)
+    repr_version: int = 0  # REPR_VERSION it was trained on (0: none); others refuse to load
+    pca_dims: int = 32  # linear head: PCA components kept of the pooled decoder states
+    l2: float = 0.0  # linear head: L2 penalty; 0 = chosen by cross-validation, then recorded
     use_nll: bool = True  # the generator's NLL statistics (costly: a decoder pass a face)
     use_temperature: bool = True
     use_raster: bool = False  # the learned convolutional encoder over the raster
@@ -50,7 +66,15 @@ class ScorerConfig:
         return names
 
     def features_used(self) -> list[str]:
-        return self.tabular_names() + ([f"raster{RASTER_SIZE}"] if self.use_raster else [])
+        extra = [f"raster{RASTER_SIZE}"] if self.use_raster else []
+        if self.use_repr:
+            extra.append(f"representation-v{self.repr_version}")
+        return self.tabular_names() + extra
+
+    @classmethod
+    def for_representation(cls, **kwargs) -> ScorerConfig:
+        """The config training uses now: the linear head over statistics + representation."""
+        return cls(head="linear", use_repr=True, repr_version=REPR_VERSION, **kwargs)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -65,13 +89,16 @@ class ScorerConfig:
 class FeatureBatch:
     tabular: np.ndarray  # (N, len(config.tabular_names())) float32
     raster: np.ndarray | None = None  # (N, RASTER_SIZE, RASTER_SIZE) float32, when use_raster
+    repr: np.ndarray | None = None  # (N, REPR_WIDTH) float32, when use_repr
 
     def __len__(self) -> int:
         return len(self.tabular)
 
     def take(self, index: np.ndarray) -> FeatureBatch:
         return FeatureBatch(
-            self.tabular[index], None if self.raster is None else self.raster[index]
+            self.tabular[index],
+            None if self.raster is None else self.raster[index],
+            None if self.repr is None else self.repr[index],
         )
 
 
@@ -124,6 +151,9 @@ class ScorerNet(nn.Module):
         return self.head(x).squeeze(1)  # (N,) logits
 
 
+Scorer = ScorerNet | LinearScorer
+
+
 def _tensors(batch: FeatureBatch) -> tuple[Tensor, Tensor | None]:
     tab = torch.from_numpy(np.ascontiguousarray(batch.tabular, np.float32))
     ras = None if batch.raster is None else torch.from_numpy(np.ascontiguousarray(batch.raster))
@@ -131,6 +161,20 @@ def _tensors(batch: FeatureBatch) -> tuple[Tensor, Tensor | None]:
 
 
 def train_scorer(
+    config: ScorerConfig,
+    batch: FeatureBatch,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    *,
+    unlabelled: FeatureBatch | None = None,
+) -> Scorer:
+    """Fit the head config.head names; ``unlabelled`` faces only help the linear head's PCA."""
+    if config.head == "linear":
+        return train_linear(config, batch, labels, weights, unlabelled)
+    return train_mlp(config, batch, labels, weights)
+
+
+def train_mlp(
     config: ScorerConfig, batch: FeatureBatch, labels: np.ndarray, weights: np.ndarray
 ) -> ScorerNet:
     """Fit on soft labels (N,) in [0, 1] with weights (N,) >= 0: weighted cross-entropy, Adam.
@@ -173,10 +217,16 @@ def train_scorer(
 
 
 @torch.inference_mode()
-def predict(net: ScorerNet, batch: FeatureBatch, chunk: int = 16384) -> np.ndarray:
+def predict(net: Scorer, batch: FeatureBatch, chunk: int = 16384) -> np.ndarray:
     """(N,) float64 P(interesting) for each face."""
     net.eval()
     tab, ras = _tensors(batch)
+    if isinstance(net, LinearScorer):
+        if batch.repr is None:
+            raise ValueError("this scorer reads the representation: pass batch.repr")
+        rep = torch.from_numpy(np.ascontiguousarray(batch.repr, np.float32))  # (N, REPR_WIDTH)
+        logits = net(tab, rep) if len(tab) else torch.zeros(0)
+        return torch.sigmoid(logits).double().numpy()
     out = [
         torch.sigmoid(net(tab[s : s + chunk], None if ras is None else ras[s : s + chunk]))
         for s in range(0, len(tab), chunk)
@@ -196,19 +246,37 @@ def threshold_for_share(config: ScorerConfig, keep_share: float) -> float:
     return float(np.interp(100 * (1 - keep_share), np.arange(101), config.score_quantiles))
 
 
-def artifact_bytes(net: ScorerNet) -> bytes:
+def artifact_bytes(net: Scorer) -> bytes:
     buffer = io.BytesIO()
     torch.save(net.state_dict(), buffer)
     return buffer.getvalue()
 
 
-def load_scorer(artifact: bytes | memoryview, config: dict) -> tuple[ScorerNet, ScorerConfig]:
-    """Rebuild a scorer; any damage to the bytes or config raises ScorerLoadError."""
+def load_scorer(artifact: bytes | memoryview, config: dict) -> tuple[Scorer, ScorerConfig]:
+    """Rebuild a scorer; any damage to the bytes or config raises ScorerLoadError, and so does
+    an artifact of a kind or representation version this code does not compute."""
+    cfg = ScorerConfig.from_dict(config)
+    if cfg.head not in HEADS:
+        raise ScorerLoadError(f"unknown scorer head {cfg.head!r} (this code knows {HEADS})")
+    if cfg.use_repr and cfg.repr_version != REPR_VERSION:
+        raise ScorerLoadError(
+            f"scorer trained on representation v{cfg.repr_version}, this code computes "
+            f"v{REPR_VERSION}: retrain it"
+        )
     try:
-        cfg = ScorerConfig.from_dict(config)
-        net = ScorerNet(cfg)
-        state = torch.load(io.BytesIO(bytes(artifact)), weights_only=True, map_location="cpu")
+        net: Scorer
+        if cfg.head == "linear":
+            state = _load_state(artifact)
+            pca_dims = state["state_basis"].shape[1]  # fewer than config.pca_dims on few faces
+            net = LinearScorer(len(cfg.tabular_names()), pca_dims)
+        else:
+            state = _load_state(artifact)
+            net = ScorerNet(cfg)
         net.load_state_dict(state)
     except Exception as exc:  # torch raises many types for damaged files; all mean "unusable"
         raise ScorerLoadError(f"unusable scorer artifact: {exc.__class__.__name__}: {exc}") from exc
     return net.eval(), cfg
+
+
+def _load_state(artifact: bytes | memoryview) -> dict[str, Tensor]:
+    return torch.load(io.BytesIO(bytes(artifact)), weights_only=True, map_location="cpu")

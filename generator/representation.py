@@ -1,0 +1,121 @@
+"""A learned representation of a face: the decoder's own states read along the drawing, plus
+where the ink and the strokes are.
+
+Two parts, concatenated into one float32 row per face (REPR_NAMES gives the layout):
+
+- **States** (``STATE_WIDTH`` values): the sketch-rnn decoder reads the face teacher-forced
+  (generator.likelihood, the same pass that measures the NLL) and its LSTM states are pooled
+  over the drawing's points: mean of h, max of h, mean of tanh(c), and mean of h at the points
+  where the pen lifts (one summary a stroke). The decoder was trained to draw faces, so these
+  states encode what part it is drawing, where the pen is and what comes next; a linear head
+  on them separates tastes that no hand-made statistic names. Pooling is then reduced with a
+  fixed random projection (``STATE_WIDTH`` of ``4 * H``): a seeded Gaussian matrix, the same
+  on every machine, that keeps distances (Johnson-Lindenstrauss) while storing 16x less.
+- **Layout** (``LAYOUT_WIDTH`` values): an ``OCC_GRID`` x ``OCC_GRID`` grid over the face's
+  bounding box (each axis normalised on its own, y down) holding the share of the ink in each
+  cell, and a second grid counting the strokes whose centre lies in each cell. "Something at
+  the top" or "ears at the sides" is then one cell or two.
+
+Everything is in NORMALISED stroke-3 units (the sampler's output; pixels / scale_factor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+REPR_VERSION = 1  # bump when the layout or the projection changes: cached rows are keyed by it
+POOLS = ("h_mean", "h_max", "c_mean", "h_lift")  # each (H,) before the projection
+STATE_WIDTH = 128  # projected width of the pooled states (4 * 512 = 2048 before)
+OCC_GRID = 4  # cells a side of the two layout grids
+LAYOUT_WIDTH = 2 * OCC_GRID * OCC_GRID
+REPR_WIDTH = STATE_WIDTH + LAYOUT_WIDTH
+REPR_NAMES = tuple(
+    [f"state{k}" for k in range(STATE_WIDTH)]
+    + [f"ink_{r}_{c}" for r in range(OCC_GRID) for c in range(OCC_GRID)]
+    + [f"strokes_{r}_{c}" for r in range(OCC_GRID) for c in range(OCC_GRID)]
+)
+_PROJECTION_SEED = 0x5EED_0F_FACE  # fixed: the projection must never change within a version
+_EPS = 1e-9
+
+
+def projection(hidden: int, width: int = STATE_WIDTH) -> Tensor:
+    """(len(POOLS) * hidden, width) float32 Gaussian matrix, scaled to keep norms on average.
+
+    Drawn with numpy's PCG64 from a fixed seed in float64, so it is the same on every machine
+    and torch build (torch's own generators are not promised to be)."""
+    rng = np.random.Generator(np.random.PCG64(_PROJECTION_SEED + hidden))
+    matrix = rng.standard_normal((len(POOLS) * hidden, width)) / np.sqrt(width)
+    return torch.from_numpy(matrix.astype(np.float32))
+
+
+def pool_states(h: Tensor, c: Tensor, points: Tensor, lifts: Tensor) -> Tensor:
+    """Pool teacher-forced LSTM states over each drawing's points.
+
+    h, c: (B, T, H) states; state t is the one after reading input t (S0 is input 0, so the
+    state after the drawing's point k is t = k + 1). points: (B, T) bool, True where state t
+    follows one of the drawing's points. lifts: (B, T) bool, True where that point lifts the
+    pen (the state summarises the stroke it ends). Returns (B, len(POOLS) * H) float32 in
+    POOLS order; a drawing without points (or without lifts) gets zeros for that pool.
+    """
+    mask = points.unsqueeze(-1).to(h.dtype)  # (B, T, 1)
+    count = mask.sum(1).clamp_min(1.0)  # (B, 1)
+    h_mean = (h * mask).sum(1) / count  # (B, H)
+    h_max = torch.where(points.unsqueeze(-1), h, torch.full_like(h, -1.0)).amax(1)  # (B, H)
+    h_max = torch.where(points.any(1, keepdim=True), h_max, torch.zeros_like(h_max))
+    c_mean = (torch.tanh(c) * mask).sum(1) / count  # (B, H): c is unbounded, tanh as in h
+    lift = lifts.unsqueeze(-1).to(h.dtype)  # (B, T, 1)
+    h_lift = (h * lift).sum(1) / lift.sum(1).clamp_min(1.0)  # (B, H)
+    return torch.cat([h_mean, h_max, c_mean, h_lift], dim=1)  # (B, 4H)
+
+
+def layout(drawings: Sequence[np.ndarray], grid: int = OCC_GRID) -> np.ndarray:
+    """(B, 2 * grid^2) float32: ink share per cell, then strokes (by their centre) per cell.
+
+    Cells cover the drawing's bounding box, each axis scaled to [0, 1] on its own; row 0 is the
+    top (y grows down). Ink is the drawn length of each segment, at its midpoint. A one-point
+    stroke counts as a stroke (a dot) with no ink.
+    """
+    out = np.zeros((len(drawings), 2 * grid * grid), np.float32)
+    for row, drawing in enumerate(drawings):
+        arr = np.asarray(drawing, np.float64).reshape(-1, 3)
+        if not len(arr):
+            continue
+        xy = np.cumsum(arr[:, :2], axis=0)  # (n, 2) absolute positions
+        lo, hi = xy.min(0), xy.max(0)
+        rel = (xy - lo) / np.maximum(hi - lo, _EPS)  # (n, 2) in [0, 1]
+        lifted = arr[:, 2] > 0.5
+        start = np.concatenate([[True], lifted[:-1]])  # (n,) first point of a stroke
+        drawn = ~start  # the move into this point is drawn
+        mid = (rel[1:] + rel[:-1]) / 2  # (n - 1, 2) midpoint of the move into point k + 1
+        seg = np.hypot(*(xy[1:] - xy[:-1]).T) * drawn[1:]  # (n - 1,) drawn length
+        cells = _cells(mid, grid)
+        ink = np.bincount(cells, weights=seg, minlength=grid * grid)
+        out[row, : grid * grid] = ink / max(ink.sum(), _EPS)
+        stroke = np.cumsum(start) - 1  # (n,) stroke id of each point
+        strokes = stroke[-1] + 1
+        centre = (
+            np.stack([np.bincount(stroke, weights=rel[:, k]) for k in range(2)], axis=1)
+            / np.bincount(stroke, minlength=strokes)[:, None]
+        )  # (S, 2) mean point of each stroke
+        out[row, grid * grid :] = np.bincount(_cells(centre, grid), minlength=grid * grid)
+    return out
+
+
+def _cells(rel: np.ndarray, grid: int) -> np.ndarray:
+    """(k, 2) positions in [0, 1] -> (k,) flat cell index, row-major from the top left."""
+    ij = np.clip((rel * grid).astype(np.int64), 0, grid - 1)  # (k, 2) column, row
+    return ij[:, 1] * grid + ij[:, 0]
+
+
+def represent(pooled: np.ndarray, drawings: Sequence[np.ndarray]) -> np.ndarray:
+    """(B, REPR_WIDTH) float32 rows from pooled states (B, len(POOLS) * H) (see
+    generator.likelihood.drawing_nll_and_states) and the same drawings' layout."""
+    if len(pooled) != len(drawings):
+        raise ValueError(f"{len(pooled)} pooled rows for {len(drawings)} drawings")
+    hidden = pooled.shape[1] // len(POOLS)
+    states = torch.from_numpy(np.ascontiguousarray(pooled, np.float32)) @ projection(hidden)
+    return np.concatenate([states.numpy(), layout(drawings)], axis=1).astype(np.float32)
