@@ -79,6 +79,13 @@ def _scorer_for(version: int):
         return entry
 
 
+def admission_cache_clear() -> None:
+    """Forget the loaded scorer: for a scratch database whose versions were emptied and are
+    numbered from 1 again (simulate_voters), where a cached version number means another net."""
+    with _lock:
+        _loaded.clear()
+
+
 def admission_decide(
     *,
     drawings: Sequence[np.ndarray],

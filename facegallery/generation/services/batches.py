@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
+import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
@@ -103,9 +104,9 @@ def generation_top_up(*, generator_name: str | None = None) -> TopUp:
     return TopUp(pool=pool, in_flight=in_flight, created=created, redispatched=stale)
 
 
-def _draw_temperature(config: GenerationSettings) -> float:
+def _draw_temperature(config: GenerationSettings, rng: random.Random | None = None) -> float:
     # Two decimals: the temperature is part of a face's identity (unique with the seed).
-    return round(random.uniform(config.temperature_min, config.temperature_max), 2)
+    return round((rng or random).uniform(config.temperature_min, config.temperature_max), 2)
 
 
 @dataclass(frozen=True)
@@ -116,8 +117,12 @@ class BatchResult:
     already_done: bool = False
 
 
-def face_generate_batch(*, batch_id: int, sampler_batch_size: int = 256) -> BatchResult:
-    """Draw, score and insert one batch. Idempotent: a done batch returns at once."""
+def face_generate_batch(
+    *, batch_id: int, sampler_batch_size: int = 256, explore_rng: np.random.Generator | None = None
+) -> BatchResult:
+    """Draw, score and insert one batch. Idempotent: a done batch returns at once.
+
+    `explore_rng`: the admission's exploration draws (default: fresh entropy)."""
     from facegallery.scoring.services.features import nll_cache_store
     from generator.sampling import sample_faces_with_nll
 
@@ -135,7 +140,9 @@ def face_generate_batch(*, batch_id: int, sampler_batch_size: int = 256) -> Batc
     nll_cache_store(
         generator_name=batch.generator.name, drawings=drawings, stored=stored, step_nlls=step_nlls
     )
-    decisions = admission_decide(drawings=drawings, temperature=batch.temperature, stored=stored)
+    decisions = admission_decide(
+        drawings=drawings, temperature=batch.temperature, stored=stored, rng=explore_rng
+    )
     faces = [
         face_build(
             generator=batch.generator,
@@ -161,9 +168,18 @@ def face_generate_batch(*, batch_id: int, sampler_batch_size: int = 256) -> Batc
 
 
 def faces_generate_now(
-    *, count: int, temperature: float | None = None, batch_size: int = 256, progress=None
+    *,
+    count: int,
+    temperature: float | None = None,
+    batch_size: int = 256,
+    progress=None,
+    rng: random.Random | None = None,
+    explore_rng: np.random.Generator | None = None,
 ) -> list[BatchResult]:
-    """Back-fill `count` faces in this process (the generate_faces command)."""
+    """Back-fill `count` faces in this process (the generate_faces command).
+
+    `rng` draws the batches' temperatures and `explore_rng` the admission's exploration, for
+    a repeatable run (simulate_voters --seed); the faces' own seeds come from the batch ids."""
     config = GenerationSettings.current()
     generator = generator_model_get()
     results = []
@@ -173,10 +189,16 @@ def faces_generate_now(
         batch = GenerationBatch.objects.create(
             generator=generator,
             count=size,
-            temperature=_draw_temperature(config) if temperature is None else round(temperature, 2),
+            temperature=(
+                _draw_temperature(config, rng) if temperature is None else round(temperature, 2)
+            ),
             dispatched_at=timezone.now(),
         )
-        results.append(face_generate_batch(batch_id=batch.pk, sampler_batch_size=batch_size))
+        results.append(
+            face_generate_batch(
+                batch_id=batch.pk, sampler_batch_size=batch_size, explore_rng=explore_rng
+            )
+        )
         remaining -= size
         if progress:
             progress(size)

@@ -1,163 +1,215 @@
-"""`manage.py simulate_voters --votes N --taste NAME`: the whole feedback loop with simulated
-visitors, to check that the filter learns a taste.
+"""`manage.py simulate_voters --votes N --taste NAME [--seed S] [--seeds K]`: the whole feedback
+loop with simulated visitors, to measure how well the filter learns a taste.
 
-Each round draws faces through the real generation service (with the real admission filter),
-lets simulated visitors vote through the real vote-mode selector and vote_cast, then retrains
-the scorer. A visitor calls a face interesting when the taste (generator/tastes.py) likes it,
-flipping the answer with probability --noise. Per round it prints the share of newly drawn
-faces the taste likes (unfiltered: every draw, shown or filtered) and of newly shown faces.
+NAME is a taste of generator/tastes.py or a mixed population ("mixed:top+sides": each visitor
+belongs to one group). Each run is repeatable from its seed (facegallery/generation/services/
+simulation.py); --seeds K runs seeds S, S+1, ... S+K-1 and reports medians. Per round it prints
+the admitted share of drawn faces, each group's floor (its taste's share of all drawn faces) and
+shown share, and whether the scorer trained after the round was promoted; at the end, on
+--measure-draws faces drawn through the final filter, per group: floor, shown share, oracle
+ceiling (the best share with the same number admitted) and the gap closed.
 
-Run it on a scratch database: it refuses to mix its votes with real ones.
+Run it on a scratch database: it refuses one with votes from anyone but simulated visitors, and
+each run empties the faces, votes and scorer versions.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Mapping, Sequence
-from typing import Any
+import json
+import math
+import statistics
+import sys
+from pathlib import Path
 
-import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from facegallery.gallery.models import Face, FaceStatus, GenerationSettings
-from facegallery.gallery.selectors import face_pool
-from facegallery.generation.services.batches import faces_generate_now
-from facegallery.scoring.queue import face_get_next_for_voting
-from facegallery.scoring.services.features import normalised_drawings
-from facegallery.scoring.services.training import scorer_retrain
-from facegallery.voting.models import Label, Vote
-from facegallery.voting.services import vote_cast
-from generator.tastes import TASTES, taste_likes
+from facegallery.gallery.models import GenerationSettings
+from facegallery.generation.services.simulation import (
+    Run,
+    Simulation,
+    simulated_votes_only,
+    simulation_run,
+)
+from generator.tastes import TASTES, population_parse
 
 
-def _taste_of_faces(taste: str, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
-    if not rows:
-        return np.zeros(0, bool)
-    scale = rows[0]["generator__scale_factor"]
-    return taste_likes(taste, normalised_drawings([r["strokes"] for r in rows], scale))
+def _pct(value: float | None) -> str:
+    return "-" if value is None or math.isnan(value) else f"{value:.1%}"
+
+
+def _median(values: list[float]) -> float:
+    values = [v for v in values if not math.isnan(v)]
+    return statistics.median(values) if values else float("nan")
+
+
+def _finite(value):
+    """`value` with NaN floats as None, for strict JSON."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 class Command(BaseCommand):
-    help = "Run the vote -> retrain -> filter loop with simulated visitors of a given taste."
+    help = "Run the vote -> retrain -> filter loop with simulated visitors and measure it."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--votes", type=int, required=True, help="votes to cast in all")
-        parser.add_argument("--taste", required=True, help=", ".join(sorted(TASTES)))
+        parser.add_argument("--votes", type=int, required=True, help="votes to cast per run")
+        parser.add_argument(
+            "--taste", required=True, help=f"{', '.join(TASTES)}, or mixed:A+B[+...]"
+        )
         parser.add_argument("--round-votes", type=int, default=250, help="votes between retrains")
         parser.add_argument("--noise", type=float, default=0.1, help="chance a vote is flipped")
         parser.add_argument("--visitors", type=int, default=40)
-        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--seed", type=int, default=0, help="the first run's seed")
+        parser.add_argument("--seeds", type=int, default=1, help="runs, seeds --seed onwards")
+        parser.add_argument(
+            "--measure-draws", type=int, default=2048, help="faces drawn after the last retrain"
+        )
+        parser.add_argument("--json", default="", help="also write the results here (- : stdout)")
 
-    def handle(
-        self,
-        *args,
-        votes: int,
-        taste: str,
-        round_votes: int,
-        noise: float,
-        visitors: int,
-        seed: int,
-        **options,
-    ) -> None:
-        if taste not in TASTES:
-            raise CommandError(f"unknown taste {taste!r}; choose from {', '.join(sorted(TASTES))}")
-        if votes < 1 or round_votes < 1 or not 0 <= noise < 0.5 or visitors < 1:
-            raise CommandError(
-                "--votes, --round-votes, --visitors must be >= 1, 0 <= --noise < 0.5"
-            )
-        if Vote.objects.exists():
-            raise CommandError(
-                "this database already has votes: run the simulation on a scratch one"
-            )
+    def handle(self, *args, **options) -> None:
+        try:
+            population = population_parse(options["taste"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        sim = Simulation(
+            population=population,
+            votes=options["votes"],
+            round_votes=options["round_votes"],
+            noise=options["noise"],
+            visitors=options["visitors"],
+            measure_draws=options["measure_draws"],
+        )
+        seeds = list(range(options["seed"], options["seed"] + options["seeds"]))
+        self._check(sim, seeds)
         config = GenerationSettings.current()
-        if not config.filter_enabled:
-            raise CommandError("the scoring filter is switched off in the generation settings")
-        rng = random.Random(seed)
         self.stdout.write(
-            f"taste {taste}: {votes} votes, retrain every {round_votes}, noise {noise}, keep "
-            f"{config.keep_share:.0%} + explore {config.explore_share:.0%}"
+            f"{population.name}: {sim.votes} votes, retrain every {sim.round_votes}, noise "
+            f"{sim.noise}, {sim.visitors} visitors, keep {config.keep_share:.0%} + explore "
+            f"{config.explore_share:.0%}, seeds {seeds[0]}..{seeds[-1]}"
         )
-        header = f"{'round':>5} {'votes':>6} {'filter':>7} {'drawn':>6} {'shown':>6} "
-        header += f"{'likes(unfiltered)':>18} {'likes(shown)':>13} {'new AUC':>8}"
-        self.stdout.write(header)
-        lines, cast, round_no = [], 0, 0
-        progress = tqdm(total=votes, desc="votes", unit="vote", disable=None)
-        while cast < votes:
-            round_no += 1
-            target = min(round_votes, votes - cast)
-            first_id = self._draw_until_pool(target)
-            cast += self._vote_round(
-                taste=taste,
-                target=target,
-                noise=noise,
-                visitors=visitors,
-                rng=rng,
-                progress=progress,
+        runs = []
+        with tqdm(total=sim.votes * len(seeds), desc="votes", unit="vote", disable=None) as bar:
+            for seed in seeds:
+                runs.append(simulation_run(sim, seed=seed, progress=bar.update))
+                bar.clear()
+                self._write_run(runs[-1], sim)
+                bar.refresh()
+        self._write_summary(runs, sim)
+        if options["json"]:
+            self._write_json(runs, sim, options["json"])
+
+    def _check(self, sim: Simulation, seeds: list[int]) -> None:
+        if sim.votes < 1 or sim.round_votes < 1 or sim.visitors < 1 or not seeds:
+            raise CommandError("--votes, --round-votes, --visitors and --seeds must be >= 1")
+        if not 0 <= sim.noise < 0.5 or sim.measure_draws < 1:
+            raise CommandError("--noise must be in [0, 0.5) and --measure-draws >= 1")
+        if not simulated_votes_only():
+            raise CommandError("this database has real votes: run the simulation on a scratch one")
+        if not GenerationSettings.current().filter_enabled:
+            raise CommandError("the scoring filter is switched off in the generation settings")
+
+    def _write_run(self, run: Run, sim: Simulation) -> None:
+        groups = sim.population.tastes
+        self.stdout.write(f"\nseed {run.seed}")
+        head = f"{'round':>5} {'votes':>6} {'drawn':>6} {'admitted':>9} "
+        head += "".join(f"{t[:14] + ' floor':>21} {'shown':>6} " for t in groups)
+        self.stdout.write(head + f"{'candidate':>9} {'AUC':>6} {'vs':>6}  promoted")
+        for r in run.rounds:
+            line = f"{r.number:>5} {r.votes:>6} {r.drawn:>6} {_pct(r.admitted_share):>9} "
+            line += "".join(f"{_pct(s.floor):>21} {_pct(s.shown):>6} " for s in r.shares)
+            auc = "-" if r.auc is None else f"{r.auc:.3f}"
+            inc = "-" if r.incumbent_auc is None else f"{r.incumbent_auc:.3f}"
+            version = f"v{r.scorer_version}" if r.scorer_version else "-"
+            verdict = "yes" if r.promoted else f"no ({r.reason})"
+            self.stdout.write(line + f"{version:>9} {auc:>6} {inc:>6}  {verdict}")
+        final = run.final[0]
+        self.stdout.write(
+            f"after the last retrain: {final.drawn} drawn, {final.admitted} admitted "
+            f"({_pct(final.admitted / final.drawn if final.drawn else math.nan)})"
+        )
+        self.stdout.write(
+            f"{'taste':<16} {'floor':>7} {'shown':>7} {'ceiling':>8} {'gap closed':>11}"
+        )
+        for share in run.final:
+            self.stdout.write(
+                f"{share.taste:<16} {_pct(share.floor):>7} {_pct(share.shown):>7} "
+                f"{_pct(share.ceiling):>8} {_pct(share.gap_closed):>11}"
             )
-            result = scorer_retrain(force=True, seed=seed)
-            auc = "" if result.auc is None else f"{result.auc:.3f}"
-            lines.append(f"{round_no:>5} {cast:>6} {self._shares(taste, first_id)} {auc:>8}")
-            progress.write(lines[-1])
-        progress.close()
-        # The filter as it stands after all the votes, on faces drawn after the last retrain.
-        lines.append(
-            f"{'after':>5} {cast:>6} {self._shares(taste, self._draw_until_pool(round_votes))}"
-        )
-        self.stdout.write("\nfinal table")
-        self.stdout.write(header)
-        for line in lines:
-            self.stdout.write(line)
 
-    def _shares(self, taste: str, first_id: int) -> str:
-        """Filter version, drawn, shown, and the taste's share of drawn and of shown faces."""
-        new = list(
-            Face.objects.filter(pk__gt=first_id)
-            .exclude(status=FaceStatus.HIDDEN)
-            .values("strokes", "status", "scorer_version", "generator__scale_factor")
+    def _write_summary(self, runs: list[Run], sim: Simulation) -> None:
+        self.stdout.write(f"\nmedian over {len(runs)} seed(s), after the last retrain")
+        self.stdout.write(
+            f"{'taste':<16} {'floor':>7} {'shown':>7} {'ceiling':>8} {'gap closed':>11} "
+            f"{'min':>7} {'max':>7}"
         )
-        likes = _taste_of_faces(taste, new)
-        shown = np.array([r["status"] == FaceStatus.VISIBLE for r in new], bool)
-        version = new[-1]["scorer_version"] if new else None
-        return (
-            f"{('v' + str(version)) if version else 'none':>7} {len(new):>6} {int(shown.sum()):>6} "
-            f"{likes.mean():>18.1%} {likes[shown].mean() if shown.any() else 0:>13.1%}"
-        )
-
-    def _draw_until_pool(self, target: int) -> int:
-        """Draw through the real pipeline until `target` unvoted faces are shown."""
-        first_id = Face.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        pool = face_pool()
-        while pool.filter(pk__gt=first_id).count() < target:
-            # Batches of 64: each batch has one temperature, so a round spans several.
-            faces_generate_now(count=256, batch_size=64)
-        return first_id
-
-    def _vote_round(
-        self,
-        *,
-        taste: str,
-        target: int,
-        noise: float,
-        visitors: int,
-        rng: random.Random,
-        progress: tqdm,
-    ) -> int:
-        cast = 0
-        for _ in range(target):
-            voter = f"sim:{rng.randrange(visitors)}"
-            face = face_get_next_for_voting(voter=voter)
-            if face is None:
-                break
-            row = {"strokes": face.strokes, "generator__scale_factor": face.generator.scale_factor}
-            likes = bool(_taste_of_faces(taste, [row])[0])
-            if rng.random() < noise:
-                likes = not likes
-            # No voter_since: the simulation vouches for its visitors, who count as
-            # established voters (README "Voting"), as real ones do after ten minutes.
-            vote_cast(
-                face_id=face.pk, voter=voter, label=Label.INTERESTING if likes else Label.BORING
+        worst = None
+        for k, taste in enumerate(sim.population.tastes):
+            shares = [run.final[k] for run in runs]
+            gaps = [s.gap_closed for s in shares]
+            gap = _median(gaps)
+            if worst is None or gap < worst[1]:
+                worst = (taste, gap)
+            self.stdout.write(
+                f"{taste:<16} {_pct(_median([s.floor for s in shares])):>7} "
+                f"{_pct(_median([s.shown for s in shares])):>7} "
+                f"{_pct(_median([s.ceiling for s in shares])):>8} {_pct(gap):>11} "
+                f"{_pct(min(gaps)):>7} {_pct(max(gaps)):>7}"
             )
-            cast += 1
-            progress.update(1)
-        return cast
+        rejected = sum(not r.promoted for run in runs for r in run.rounds if r.scorer_version)
+        trained = sum(1 for run in runs for r in run.rounds if r.scorer_version)
+        admitted = [r.admitted_share for run in runs for r in run.rounds[1:]]
+        self.stdout.write(
+            f"candidates rejected: {rejected} of {trained}; admitted share per round after the "
+            f"first: {_pct(min(admitted, default=math.nan))} to "
+            f"{_pct(max(admitted, default=math.nan))}"
+        )
+        if worst and len(sim.population.tastes) > 1:
+            self.stdout.write(f"worst group: {worst[0]} ({_pct(worst[1])} of its gap closed)")
+
+    def _write_json(self, runs: list[Run], sim: Simulation, path: str) -> None:
+        data = {
+            "population": sim.population.name,
+            "groups": dict(zip(sim.population.tastes, sim.population.shares, strict=True)),
+            "votes": sim.votes,
+            "round_votes": sim.round_votes,
+            "noise": sim.noise,
+            "visitors": sim.visitors,
+            "runs": [
+                {
+                    "seed": run.seed,
+                    "rounds": [
+                        {
+                            "round": r.number,
+                            "votes": r.votes,
+                            "drawn": r.drawn,
+                            "admitted": r.admitted,
+                            "admitted_share": r.admitted_share,
+                            "shares": [s.as_dict() for s in r.shares],
+                            "candidate": r.scorer_version,
+                            "promoted": r.promoted,
+                            "reason": r.reason,
+                            "auc": r.auc,
+                            "incumbent_auc": r.incumbent_auc,
+                        }
+                        for r in run.rounds
+                    ],
+                    "final": [s.as_dict() for s in run.final],
+                }
+                for run in runs
+            ],
+            "median_gap_closed": {
+                taste: _median([run.final[k].gap_closed for run in runs])
+                for k, taste in enumerate(sim.population.tastes)
+            },
+        }
+        text = json.dumps(_finite(data), indent=1)
+        if path == "-":
+            sys.stdout.write(text + "\n")
+        else:
+            Path(path).write_text(text + "\n")
