@@ -1,4 +1,5 @@
-"""Scorer versions (artifact + metrics) and the cache of the generator's NLL features."""
+"""Scorer versions (artifact + metrics) and the caches of the generator's NLL features and of
+the learned representation."""
 
 from __future__ import annotations
 
@@ -75,3 +76,18 @@ class DrawingNll(models.Model):
 
     def __str__(self) -> str:
         return f"NLL {self.key[:12]}"
+
+
+class DrawingRepresentation(models.Model):
+    """A drawing's learned representation (generator.representation), computed once.
+
+    Keyed like DrawingNll, with the representation's version in the digest, so a new version
+    never reads an old row. Computed by the decoder's teacher-forced pass when a scorer that
+    reads it first sees the drawing (admission, or training for faces drawn before).
+    """
+
+    key = models.CharField(primary_key=True, max_length=40)  # sha1 of version, generator, strokes
+    values = models.BinaryField()  # float16 x generator.representation.REPR_WIDTH
+
+    def __str__(self) -> str:
+        return f"representation {self.key[:12]}"

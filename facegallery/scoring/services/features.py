@@ -5,6 +5,12 @@ form of a drawing: the rounded pixel stroke-3 that Face.strokes holds (see
 gallery.services.faces.stored_strokes), scaled back to normalised units. So a face gets
 exactly the same features at admission and at training time,
 and the NLL computed at admission (DrawingNll, keyed by the stored bytes) is found again.
+
+The learned representation (generator.representation) is cached the same way
+(DrawingRepresentation). It needs the decoder's teacher-forced pass over the stored drawing,
+run the first time a scorer that reads it sees the face: at admission once such a scorer is
+active, or at training for faces drawn before. The same pass also yields the NLL, so a face
+whose NLL was not cached gets both at once.
 """
 
 from __future__ import annotations
@@ -15,9 +21,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from facegallery.core import decoders
-from facegallery.scoring.models import DrawingNll
+from facegallery.scoring.models import DrawingNll, DrawingRepresentation
 from generator import features
 from generator.packing_batch import unpack_many
+from generator.representation import REPR_VERSION, REPR_WIDTH
 from generator.scorer import FeatureBatch, ScorerConfig
 
 _NLL_WIDTH = len(features.NLL_NAMES)
@@ -25,6 +32,11 @@ _NLL_WIDTH = len(features.NLL_NAMES)
 
 def nll_key(generator_name: str, stored: bytes) -> str:
     return hashlib.sha1(generator_name.encode() + b"\0" + bytes(stored)).hexdigest()
+
+
+def representation_key(generator_name: str, stored: bytes) -> str:
+    prefix = f"repr{REPR_VERSION}:{generator_name}".encode()
+    return hashlib.sha1(prefix + b"\0" + bytes(stored)).hexdigest()
 
 
 def normalised_drawings(stored: Sequence[bytes], scale_factor: float) -> list[np.ndarray]:
@@ -88,6 +100,45 @@ def _nll_rows(generator_name: str, stored: Sequence[bytes], drawings: list[np.nd
     return np.stack([cached[key] for key in keys]) if keys else np.zeros((0, _NLL_WIDTH))
 
 
+def _representation_rows(
+    generator_name: str, stored: Sequence[bytes], drawings: list[np.ndarray]
+) -> np.ndarray:
+    """(N, REPR_WIDTH) float32: cached rows, the missing ones computed (one teacher-forced
+    decoder pass, which also caches any missing NLL row) and cached."""
+    from generator.likelihood import drawing_nll_and_states
+    from generator.representation import represent
+
+    keys = [representation_key(generator_name, data) for data in stored]
+    cached = {
+        row.key: np.frombuffer(bytes(row.values), np.float16)
+        for row in DrawingRepresentation.objects.filter(key__in=set(keys))
+    }
+    missing = sorted({keys[k]: k for k in range(len(keys)) if keys[k] not in cached}.values())
+    if missing:
+        decoder = decoders.decoder_get(generator_name)
+        todo = [drawings[k] for k in missing]
+        nlls, pooled = drawing_nll_and_states(decoder, todo)
+        # float16 keeps 3 significant digits: far below the spread the head standardises by.
+        rows = represent(pooled, todo).astype(np.float16)  # (M, REPR_WIDTH)
+        fresh = {keys[k]: row for k, row in zip(missing, rows, strict=True)}
+        DrawingRepresentation.objects.bulk_create(
+            [DrawingRepresentation(key=key, values=row.tobytes()) for key, row in fresh.items()],
+            ignore_conflicts=True,  # a concurrent worker or a retried batch stored it first
+        )
+        nll_rows = features.nll_stats(nlls)
+        DrawingNll.objects.bulk_create(
+            [
+                DrawingNll(key=nll_key(generator_name, stored[k]), values=row.tobytes())
+                for k, row in zip(missing, nll_rows, strict=True)
+            ],
+            ignore_conflicts=True,  # most were cached by the sampler already
+        )
+        cached.update(fresh)
+    if not keys:
+        return np.zeros((0, REPR_WIDTH), np.float32)
+    return np.stack([cached[key] for key in keys]).astype(np.float32)
+
+
 def feature_batch(
     *,
     config: ScorerConfig,
@@ -100,12 +151,14 @@ def feature_batch(
     drawings = normalised_drawings(stored, scale_factor)
     stats, raster = features.featurize(drawings)
     columns = [stats]
+    # The representation first: its decoder pass also fills the NLL cache for those faces.
+    rep = _representation_rows(generator_name, stored, drawings) if config.use_repr else None
     if config.use_nll:
         columns.append(_nll_rows(generator_name, stored, drawings))
     if config.use_temperature:
         columns.append(np.asarray(temperatures, np.float32).reshape(-1, 1))
     tabular = np.concatenate(columns, axis=1).astype(np.float32)
-    return FeatureBatch(tabular, raster if config.use_raster else None)
+    return FeatureBatch(tabular, raster if config.use_raster else None, rep)
 
 
 def face_feature_batch(*, config: ScorerConfig, rows: Sequence[dict]) -> FeatureBatch:
@@ -114,7 +167,11 @@ def face_feature_batch(*, config: ScorerConfig, rows: Sequence[dict]) -> Feature
     if not rows:
         width = len(config.tabular_names())
         empty = np.zeros((0, features.RASTER_SIZE, features.RASTER_SIZE), np.float32)
-        return FeatureBatch(np.zeros((0, width), np.float32), empty if config.use_raster else None)
+        return FeatureBatch(
+            np.zeros((0, width), np.float32),
+            empty if config.use_raster else None,
+            np.zeros((0, REPR_WIDTH), np.float32) if config.use_repr else None,
+        )
     parts: list[tuple[np.ndarray, FeatureBatch]] = []
     groups: dict[tuple[str, float], list[int]] = {}
     for k, row in enumerate(rows):
@@ -130,7 +187,9 @@ def face_feature_batch(*, config: ScorerConfig, rows: Sequence[dict]) -> Feature
         parts.append((np.asarray(index), batch))
     order = np.argsort(np.concatenate([index for index, _ in parts]))
     tabular = np.concatenate([b.tabular for _, b in parts])[order]
-    raster = None
+    raster = rep = None
     if config.use_raster:
         raster = np.concatenate([b.raster for _, b in parts])[order]
-    return FeatureBatch(tabular, raster)
+    if config.use_repr:
+        rep = np.concatenate([b.repr for _, b in parts])[order]
+    return FeatureBatch(tabular, raster, rep)

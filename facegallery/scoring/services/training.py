@@ -26,9 +26,9 @@ from facegallery.scoring.models import ScorerVersion
 from facegallery.scoring.services.features import face_feature_batch
 from facegallery.scoring.services.labels import Labels, labels_build
 from generator.scorer import (
+    Scorer,
     ScorerConfig,
     ScorerLoadError,
-    ScorerNet,
     artifact_bytes,
     load_scorer,
     predict,
@@ -152,21 +152,20 @@ def _retrain(seed: int) -> RetrainResult:
         return RetrainResult(
             None, False, f"too few labelled faces ({len(labels)}, {len(held)} held out)"
         )
-    config = ScorerConfig(
-        use_nll=settings.SCORER_USE_NLL,
-        use_raster=len(train) >= settings.SCORER_ENCODER_MIN_FACES,
-        seed=seed,
-    )
+    # The linear head over the statistics and the learned representation (generator/
+    # scorer_linear.py); it replaces the MLP + raster encoder, whose artifacts still load.
+    config = ScorerConfig.for_representation(use_nll=settings.SCORER_USE_NLL, seed=seed)
     batch = face_feature_batch(config=config, rows=rows)
-    net = train_scorer(config, batch.take(~labels.holdout), train.labels, train.weights)
+    # Recent unfiltered draws: unlabelled faces for the head's PCA, then its thresholds.
+    reference = face_feature_batch(config=config, rows=selectors.recent_draw_rows(REFERENCE_DRAWS))
+    net = train_scorer(
+        config, batch.take(~labels.holdout), train.labels, train.weights, unlabelled=reference
+    )
     held_rows = [row for row, h in zip(rows, judged_mask, strict=True) if h]
     metrics = evaluate(held.labels, held.weights, predict(net, batch.take(judged_mask)))
     active = selectors.scorer_active_get()
     incumbent_auc = _incumbent_auc(active, held_rows, held)
-    reference = selectors.recent_draw_rows(REFERENCE_DRAWS)
-    config.score_quantiles = score_quantiles(
-        predict(net, face_feature_batch(config=config, rows=reference))
-    )
+    config.score_quantiles = score_quantiles(predict(net, reference))
     promote, reason = promotion_decide(
         candidate_auc=metrics.auc,
         incumbent_auc=incumbent_auc,
@@ -195,7 +194,7 @@ def _retrain(seed: int) -> RetrainResult:
 @transaction.atomic
 def _store(
     *,
-    net: ScorerNet,
+    net: Scorer,
     config: ScorerConfig,
     metrics: Metrics,
     training_faces: int,
