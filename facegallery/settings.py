@@ -319,6 +319,8 @@ VOTE_COUNTED_PER_FACE_PREFIX = env_int("FACEGALLERY_VOTE_COUNTED_PER_FACE_PREFIX
 # a human pace; until then its votes are pending (they count from then on).
 VOTER_ESTABLISHED_MINUTES = env_int("FACEGALLERY_VOTER_ESTABLISHED_MINUTES", 10, minimum=0)
 VOTER_ESTABLISHED_VOTES = env_int("FACEGALLERY_VOTER_ESTABLISHED_VOTES", 5, minimum=1)
+# "For you" (facegallery/scoring/for_you.py): votes a visitor casts before its own ordering.
+FOR_YOU_MIN_VOTES = env_int("FACEGALLERY_FOR_YOU_MIN_VOTES", 20, minimum=2)
 GALLERY_PAGE_SIZE = env_int("FACEGALLERY_PAGE_SIZE", 24, minimum=1)
 # Seconds a rendered gallery page is shared between visitors (per worker; 0: render every
 # request). Counts on the grid lag by at most this much; see facegallery/pages/grid.py.

@@ -115,6 +115,17 @@ def vote_form_html(
     return get_template("gallery/_vote_form.html").render(context)
 
 
+def tile(face, *, url: str, form: str) -> dict:
+    """What templates/gallery/_page.html shows of one face."""
+    return {
+        "id": face.pk,
+        "featured": face.featured,
+        "url": url,
+        "svg": mark_safe(face_svg_or_broken(face)),  # our own markup, from numbers only
+        "form": mark_safe(form),
+    }
+
+
 def _render(
     request, *, sort: Sort, cursor: str | None, partial: bool, shared: bool = True
 ) -> GridPage:
@@ -136,16 +147,8 @@ def _render(
             next_url=next_url,
         )
         forms[face.pk] = form
-        tiles.append(
-            {
-                "id": face.pk,
-                "featured": face.featured,
-                "url": face_url.format(face.pk),
-                "svg": mark_safe(face_svg_or_broken(face)),  # our own markup, from numbers only
-                "form": mark_safe(form),
-                "unranked_start": index == unranked_from,
-            }
-        )
+        tiles.append(tile(face, url=face_url.format(face.pk), form=form))
+        tiles[-1]["unranked_start"] = index == unranked_from
     context = {
         "page": page,
         "tiles": tiles,

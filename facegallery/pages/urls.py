@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from facegallery.pages import gallery, learning, live, votes
+from facegallery.pages import for_you, gallery, learning, live, votes
 
 gallery_urls = (
     [
@@ -16,6 +16,7 @@ gallery_urls = (
         path("live", live.live_page, name="live"),
         path("live/faces", live.live_faces, name="live_faces"),
         path("learning", learning.learning_page, name="learning"),
+        path("for-you", for_you.for_you_page, name="for_you"),
         path("faces/<int:face_id>.png", gallery.face_png, name="face_png"),
     ],
     "gallery",

@@ -8,8 +8,21 @@ from collections.abc import Iterable
 from django.db.models import Exists, OuterRef
 
 from facegallery.gallery.models import UNVOTED_POOL, Face, FaceStatus
-from facegallery.scoring.selectors import uncertain_face_pick
+from facegallery.scoring.for_you import for_you
+from facegallery.scoring.selectors import not_held_out, uncertain_face_pick
 from facegallery.voting.models import Vote
+
+FOR_YOU_QUEUE_SHARE = 0.25  # of a ready visitor's vote-mode faces, from its "For you" order
+
+
+def _for_you_pick(*, voter: str, exclude_ids: list[int]) -> Face | None:
+    """The first visible face of the voter's "For you" order not skipped this visit (never a
+    held-out face: see selectors.not_held_out)."""
+    skipped = set(exclude_ids)
+    ids = [face_id for face_id in for_you(voter=voter).face_ids[:50] if face_id not in skipped]
+    visible = Face.objects.filter(not_held_out(), status=FaceStatus.VISIBLE)
+    faces = visible.filter(pk__in=ids[:10]).in_bulk()
+    return next((faces[face_id] for face_id in ids[:10] if face_id in faces), None)
 
 
 def face_get_next_for_voting(*, voter: str, exclude_ids: Iterable[int] = ()) -> Face | None:
@@ -21,10 +34,15 @@ def face_get_next_for_voting(*, voter: str, exclude_ids: Iterable[int] = ()) -> 
     teach the scorer most; then any other face. Within each group the pick starts at a
     random shuffle_key (index face_visible_shuffle) and wraps around, so concurrent voters
     spread over the faces instead of all labelling the same one. At most four indexed
-    queries; to prefer other faces for part of the queue (e.g. uncertain scores), add a
-    group in front of these two.
+    queries; in front of them, part of the queue goes to the visitor's own "For you" order
+    (once it has one) and part to the faces the scorer is least sure of.
     """
     exclude_ids = list(exclude_ids)
+    # A visitor with enough votes gets part of its queue from its own "For you" order.
+    if random.random() < FOR_YOU_QUEUE_SHARE:
+        mine = _for_you_pick(voter=voter, exclude_ids=exclude_ids)
+        if mine is not None:
+            return mine
     # Active learning: part of the queue goes to the faces the scorer is least sure of.
     uncertain = uncertain_face_pick(voter=voter, exclude_ids=exclude_ids)
     if uncertain is not None:

@@ -12,12 +12,18 @@ from datetime import datetime, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Func, Q
+from django.db.models import BooleanField, Count, F, Func, Q
+from django.db.models.expressions import RawSQL
 
 from facegallery.gallery.models import Face, FaceStatus
 from facegallery.gallery.selectors import face_pool
 from facegallery.scoring.models import ScorerVersion
-from facegallery.scoring.services.labels import ROBUST_WEIGHTS, RobustWeights, is_holdout
+from facegallery.scoring.services.labels import (
+    HOLDOUT_HASH,
+    ROBUST_WEIGHTS,
+    RobustWeights,
+    is_holdout,
+)
 from facegallery.voting.models import Label, Vote, Voter
 
 FEATURE_FIELDS = ("id", "strokes", "temperature", "generator__name", "generator__scale_factor")
@@ -127,8 +133,22 @@ def recent_draw_rows(limit: int) -> list[dict]:
     return list(rows.values(*FEATURE_FIELDS))
 
 
+def not_held_out() -> RawSQL:
+    """SQL: the face is not held out (labels.is_holdout, in PostgreSQL). Faces a model picks
+    for labelling (the scorer's uncertain ones, a visitor's "For you") are never held out, so
+    the held-out faces that judge a candidate against the active scorer were chosen by
+    neither of them."""
+    return RawSQL(
+        f"(mod(id::numeric * {HOLDOUT_HASH}, 4294967296) %% 100) >= %s",
+        [settings.SCORER_HOLDOUT_PERCENT],
+        output_field=BooleanField(),
+    )
+
+
 def _uncertain_faces(*, exclude_ids: Iterable[int], voter: str):
-    candidates = face_pool().filter(score__isnull=False).exclude(pk__in=list(exclude_ids))
+    candidates = (
+        face_pool().filter(not_held_out(), score__isnull=False).exclude(pk__in=list(exclude_ids))
+    )
     if voter:
         candidates = candidates.exclude(votes__voter=voter)
     return candidates.order_by(Func(F("score") - 0.5, function="ABS"), "id")

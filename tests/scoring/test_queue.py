@@ -1,11 +1,15 @@
-"""face_get_next_for_voting: unvoted faces first, never one the voter voted on or skipped."""
+"""face_get_next_for_voting: unvoted faces first, never one the voter voted on or skipped;
+the faces a model picks are never held out (those judge the next candidate)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from facegallery.gallery.models import FaceStatus
+from facegallery.gallery.models import Face, FaceStatus
 from facegallery.scoring.queue import face_get_next_for_voting
+from facegallery.scoring.selectors import not_held_out
+from facegallery.scoring.services.labels import is_holdout
 from facegallery.voting.services import vote_cast
 from tests.factories import FaceFactory
 
@@ -38,3 +42,27 @@ def test_hidden_and_filtered_faces_are_never_offered():
     FaceFactory.create(status=FaceStatus.HIDDEN)
     FaceFactory.create(status=FaceStatus.FILTERED)
     assert face_get_next_for_voting(voter="anon:me") is None
+
+
+def test_the_held_out_faces_in_sql_are_the_held_out_faces_of_training(settings):
+    faces = FaceFactory.create_batch(60)
+    ids = np.array([f.pk for f in faces])
+    held = set(ids[is_holdout(ids, settings.SCORER_HOLDOUT_PERCENT)].tolist())
+    assert 0 < len(held) < len(ids)
+    chosen = set(Face.objects.filter(not_held_out()).values_list("pk", flat=True))
+    assert chosen == set(ids.tolist()) - held
+
+
+def test_the_scorer_never_picks_a_held_out_face_for_labelling(settings, monkeypatch):
+    faces = FaceFactory.create_batch(40)
+    ids = np.array([f.pk for f in faces])
+    held = is_holdout(ids, settings.SCORER_HOLDOUT_PERCENT)
+    for face, h in zip(faces, held, strict=True):  # held-out faces: the most uncertain of all
+        Face.objects.filter(pk=face.pk).update(score=0.5 if h else 0.9)
+    monkeypatch.setattr("facegallery.scoring.selectors.random.random", lambda: 0.0)
+    picks = {face_get_next_for_voting(voter="anon:me").pk for _ in range(20)}
+    assert picks and not picks & set(ids[held].tolist())
+    # Held-out faces are still labelled, through the queue's uniform part.
+    monkeypatch.setattr("facegallery.scoring.selectors.random.random", lambda: 0.99)
+    uniform = {face_get_next_for_voting(voter="anon:me").pk for _ in range(60)}
+    assert uniform & set(ids[held].tolist())

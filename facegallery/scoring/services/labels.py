@@ -57,7 +57,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MIN_PROPENSITY = 0.02
-_HASH = 2654435761  # Knuth's multiplicative hash constant: spreads consecutive ids
+HOLDOUT_HASH = 2654435761  # Knuth's multiplicative hash constant: spreads consecutive ids
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,9 @@ class Labels:
 
 def is_holdout(face_ids: np.ndarray, percent: int) -> np.ndarray:
     ids = np.asarray(face_ids, np.uint64)
-    return ((ids * np.uint64(_HASH)) % np.uint64(2**32)) % np.uint64(100) < np.uint64(percent)
+    return ((ids * np.uint64(HOLDOUT_HASH)) % np.uint64(2**32)) % np.uint64(100) < np.uint64(
+        percent
+    )
 
 
 def labels_build(
