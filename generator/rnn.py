@@ -84,12 +84,14 @@ def lstm_update(gates: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
     return h, c
 
 
-def lstm_update_(gates: Tensor, c: Tensor, h_out: Tensor) -> None:
+def lstm_update_(gates: Tensor, c: Tensor, h_out: Tensor, *, j_doubled: bool = False) -> None:
     """In-place cell update: the sampler's hot loop, so no temporaries are allocated.
 
-    gates: (B, 4H) pre-activations, forget bias included, i, j, f, o order; overwritten.
-    c: (B, H) cell state, updated in place. h_out: (B, H) receives h' (may be a strided view,
-    e.g. the h columns of the sampler's fused ``[x, h]`` buffer).
+    gates: (B, 4H) float32 pre-activations, forget bias included, i, j, f, o order; overwritten.
+    j_doubled: the j block already holds 2j (weights and bias scaled by 2 ahead of time).
+    c: (B, H) float32 cell state, updated in place. h_out: (B, H) receives h' (may be a strided
+    view, e.g. the h columns of the sampler's fused ``[x, h]`` buffer, and may be of a narrower
+    float dtype: h' is rounded once, as it is stored).
 
     Two CPU measurements shape this (torch 2.13, AVX-512, B = 1024): allocating a fresh 2 MB
     result per op costs about as much as the op, and ``tanh`` is ~5x slower than ``sigmoid``.
@@ -97,7 +99,8 @@ def lstm_update_(gates: Tensor, c: Tensor, h_out: Tensor) -> None:
     ~1e-7) and one ``sigmoid_`` covers all four gate blocks.
     """
     i, j, f, o = gates.chunk(4, dim=1)  # (B, H) strided views into gates
-    j.mul_(2.0)
+    if not j_doubled:
+        j.mul_(2.0)
     gates.sigmoid_()  # sigmoid(i), sigmoid(2j), sigmoid(f + 1), sigmoid(o) in one pass
     # c' = c * sigmoid(f + 1) + sigmoid(i) * tanh(j), with tanh(j) = 2 sigmoid(2j) - 1
     c.mul_(f).addcmul_(i, j, value=2.0).sub_(i)
