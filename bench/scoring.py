@@ -1,11 +1,15 @@
 """Scorer benchmarks: training time on N voted faces, and scoring speed (faces/s).
 
     .venv/bin/python -m bench.scoring [--faces 100000] [--unique 1000] [--runs 3] [--threads 2]
+        [--no-mlp]
 
 Real drawings from the face model (--unique of them, sampled once at mixed temperatures) are
 tiled to --faces rows; labels follow the "many-strokes" taste with 10% of votes flipped. Pure
 generator code: no database (the label query and Face row decoding are measured as
-"decode stored strokes"). Every figure is the median of --runs runs. Results: table + JSON
+"decode stored strokes"). Both heads are measured: the MLP (with and without the raster
+encoder; --no-mlp skips it) and the linear head over the learned representation
+(generator/scorer_linear.py), whose representation comes from a teacher-forced decoder pass
+(measured) and is then cached. Every figure is the median of --runs runs. Results: table + JSON
 (var/bench/scoring.json).
 """
 
@@ -25,9 +29,10 @@ import torch
 from bench.common import median, table, write_results
 from generator import features
 from generator import strokes as stroke_formats
-from generator.likelihood import drawing_nll
+from generator.likelihood import drawing_nll, drawing_nll_and_states
 from generator.model import load_decoder
 from generator.packing_batch import unpack_many
+from generator.representation import represent
 from generator.sampling import sample_faces
 from generator.scorer import FeatureBatch, ScorerConfig, predict, train_scorer
 from generator.tastes import taste_likes
@@ -70,9 +75,11 @@ def main() -> None:
     parser.add_argument("--unique", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--model", default=str(MODEL), help="the face.gen.json to draw with")
+    parser.add_argument("--no-mlp", action="store_true", help="measure the linear head only")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    decoder = load_decoder(MODEL)
+    decoder = load_decoder(args.model)
     temps = np.round(np.linspace(0.15, 0.6, 4), 2)
     per_temp = args.unique // len(temps)
     drawings, temperature = [], []
@@ -112,6 +119,10 @@ def main() -> None:
     flip = np.random.default_rng(0).random(args.faces) < 0.1
     labels = (taste_likes("many-strokes", unique_norm)[tile] ^ flip).astype(np.float64)
     results: dict[str, Any] = {}
+    _bench_linear(decoder, unique_norm, tile, tab, labels, rows, results, args)
+    if args.no_mlp:
+        _report(rows, results, args)
+        return
     for name, use_raster in (("tabular MLP", False), ("tabular + raster encoder", True)):
         batch = FeatureBatch(tab, ras if use_raster else None)
         t_train, t_score = _bench_scorer(ScorerConfig(use_raster=use_raster), batch, labels, args)
@@ -131,6 +142,52 @@ def main() -> None:
     rows.append(("score from strokes (stats, raster, MLP), NLL cached", n, t_e2e, n / t_e2e))
     results["end_to_end_nll_cached_faces_per_s"] = n / t_e2e
     results["nll_faces_per_s"] = nll_n / t_nll
+    _report(rows, results, args)
+
+
+def _bench_linear(decoder, unique_norm, tile, tab, labels, rows, results, args) -> None:
+    """The linear head: the representation's decoder pass, training, scoring."""
+    rep_n = min(512, len(unique_norm))
+
+    def representation(drawings):
+        return represent(drawing_nll_and_states(decoder, drawings)[1], drawings)
+
+    t_rep, _ = _timed(lambda: representation(unique_norm[:rep_n]), args.runs)
+    rows.append(("representation (decoder pass + NLL)", rep_n, t_rep, rep_n / t_rep))
+    rep = representation(unique_norm).astype(np.float16).astype(np.float32)[tile]  # as cached
+    batch = FeatureBatch(tab, None, rep)
+    unlabelled = batch.take(np.arange(min(2000, len(tab))))  # training's recent draws
+    weights = np.ones(len(labels))
+    t_train, net = _timed(
+        lambda: train_scorer(
+            ScorerConfig.for_representation(), batch, labels, weights, unlabelled=unlabelled
+        ),
+        args.runs,
+    )
+    rows.append(("train, linear head (stats + repr)", args.faces, t_train, args.faces / t_train))
+    t_score, _ = _timed(lambda: predict(net, batch), args.runs)
+    rows.append(("score cached features, linear head", args.faces, t_score, args.faces / t_score))
+    n = min(4096, args.faces)
+    strokes = [unique_norm[k] for k in tile[:n]]
+
+    def end_to_end():
+        # What admission does once the NLL and representation rows are cached: statistics
+        # from the strokes, the cached rows, the head (the database read is not timed here).
+        stats = features.drawing_stats(strokes)
+        t = np.concatenate([stats, tab[:n, len(features.STAT_NAMES) :]], axis=1)
+        return predict(net, FeatureBatch(t, None, rep[:n]))
+
+    t_e2e, _ = _timed(end_to_end, args.runs)
+    rows.append(("score from strokes (stats, linear head), NLL + repr cached", n, t_e2e, n / t_e2e))
+    results["linear"] = {
+        "train_s": t_train,
+        "score_faces_per_s": args.faces / t_score,
+        "end_to_end_cached_faces_per_s": n / t_e2e,
+        "representation_faces_per_s": rep_n / t_rep,
+    }
+
+
+def _report(rows, results, args) -> None:
     with_cpu = [(*row, cpu, row[1] / cpu) for row, cpu in zip(rows, CPU_TIMES, strict=True)]
     load = os.getloadavg()[0]
     print(f"threads {args.threads}, load average at the end {load:.1f} on {os.cpu_count()} cores")
