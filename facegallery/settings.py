@@ -249,6 +249,13 @@ MODELS_DIR = Path(env_str("FACEGALLERY_MODELS_DIR", str(BASE_DIR / "models")))
 MODELS_FROM = env_str("FACEGALLERY_MODELS_FROM", "")
 GENERATOR_MODEL_NAME = env_str("FACEGALLERY_GENERATOR_MODEL", "face")
 TORCH_THREADS = env_int("FACEGALLERY_TORCH_THREADS", 0, minimum=0)  # 0: torch's default
+# Sampling precision (generator/precision.py): auto = bfloat16 on a CPU that multiplies it
+# natively, float32 elsewhere. Each face records the precision it was drawn in.
+SAMPLING_PRECISION = env_str("FACEGALLERY_SAMPLING_PRECISION", "auto")
+if SAMPLING_PRECISION not in {"auto", "float32", "bfloat16"}:
+    raise ImproperlyConfigured(
+        f"FACEGALLERY_SAMPLING_PRECISION={SAMPLING_PRECISION!r}: use auto, float32 or bfloat16"
+    )
 # Salt of the voter and IP hashes (votes, rate limits, exports). Derived from SECRET_KEY
 # unless given, so rotating SECRET_KEY alone does not have to break vote history.
 VOTER_HASH_SALT = env_secret("VOTER_HASH_SALT") or f"voter-hash:{SECRET_KEY}"

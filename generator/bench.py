@@ -1,9 +1,11 @@
-"""Sampling benchmark: faces/s, face-steps/s, GFLOP/s and peak RSS per (batch size, threads).
+"""Sampling benchmark: faces/s, face-steps/s, GFLOP/s and peak RSS per (batch, threads, dtype).
 
-Each configuration runs in a fresh subprocess (``python -m generator.bench CONFIG_JSON``) so its
+Each timed run happens in a fresh subprocess (``python -m generator.bench CONFIG_JSON``) so its
 thread count is set before torch starts and its peak RSS (``ru_maxrss``) is its own; torch
-allocates outside Python's heap, so tracemalloc would miss nearly all of it. Timings are the
-median of ``repeats`` runs after a short warm-up at the same batch size.
+allocates outside Python's heap, so tracemalloc would miss nearly all of it. The precisions
+(dtypes) of one (batch, threads) pair take turns, one run each, ``repeats`` times over, so a
+busy spell on a shared machine slows them alike; timings are the median of a dtype's runs, each
+after a short warm-up at the same batch size.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class BenchConfig:
     faces: int  # faces per timed run
     repeats: int
     temperature: float
+    dtype: str = "float32"  # sampling precision (generator.precision), "auto" resolved first
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class BenchResult:
     peak_rss_mb: float  # peak resident set size of the whole process (torch included)
     seconds: list[float]  # wall time of each repeat
     cpu_per_wall: float  # process CPU time / wall time (median): below `threads` = contention
+    dtype: str = "float32"  # the resolved sampling precision: "float32" or "bfloat16"
 
 
 def default_faces(batch_size: int) -> int:
@@ -65,18 +69,30 @@ def run_config(config: BenchConfig) -> BenchResult:
     import torch
 
     from generator.model import load_decoder
+    from generator.precision import resolve_precision
     from generator.sampling import sample_faces
 
     torch.set_num_threads(config.threads)
     decoder = load_decoder(config.model)
+    dtype = resolve_precision(config.dtype)
     seeds = range(config.faces)
-    # Warm-up: a few steps at the timed batch size, so MKL's first-call setup is not timed.
+    # Warm-up: a few steps at the timed batch size, so MKL's and oneDNN's first-call setup (and
+    # the bfloat16 gate shift, computed once per decoder) are not timed.
     warm = range(min(config.faces, config.batch_size))
-    sample_faces(decoder, warm, config.temperature, batch_size=config.batch_size, max_seq_len=8)
+    sample_faces(
+        decoder,
+        warm,
+        config.temperature,
+        batch_size=config.batch_size,
+        max_seq_len=8,
+        precision=dtype,
+    )
     seconds, cpu_ratios, steps = [], [], 0
     for _ in range(config.repeats):
         start, cpu_start = time.perf_counter(), time.process_time()
-        faces = sample_faces(decoder, seeds, config.temperature, batch_size=config.batch_size)
+        faces = sample_faces(
+            decoder, seeds, config.temperature, batch_size=config.batch_size, precision=dtype
+        )
         seconds.append(time.perf_counter() - start)
         cpu_ratios.append((time.process_time() - cpu_start) / seconds[-1])
         # A face that ended took one more step (the end state) than it has points.
@@ -86,6 +102,7 @@ def run_config(config: BenchConfig) -> BenchResult:
     return BenchResult(
         batch_size=config.batch_size,
         threads=config.threads,
+        dtype=dtype,
         faces=config.faces,
         faces_per_s=config.faces / median,
         face_steps_per_s=steps / median,
@@ -121,41 +138,81 @@ def run_bench(
     batch_sizes: Sequence[int],
     threads: Sequence[int],
     *,
+    dtypes: Sequence[str] = ("float32",),
     repeats: int = 3,
     temperature: float = 0.25,
     faces: int | None = None,
     on_result: Callable[[BenchResult], object] | None = None,
 ) -> list[BenchResult]:
-    """Every (threads, batch size) pair, one subprocess each; ``on_result`` after each."""
+    """Every (threads, batch size, dtype); ``on_result`` after each configuration.
+
+    The dtypes of one (threads, batch size) pair alternate, one subprocess and one timed run
+    each, until each has ``repeats`` runs (see the module docstring).
+    """
     results = []
     for thread_count in threads:
         for batch in batch_sizes:
             count = faces if faces is not None else default_faces(batch)
-            config = BenchConfig(model, batch, thread_count, count, repeats, temperature)
-            result = measure(config)
-            logger.info(
-                "batch %d, %d threads: %.1f faces/s", batch, thread_count, result.faces_per_s
-            )
-            results.append(result)
-            if on_result is not None:
-                on_result(result)
+            runs: dict[str, list[BenchResult]] = {dtype: [] for dtype in dtypes}
+            for _ in range(repeats):
+                for dtype in dtypes:
+                    config = BenchConfig(model, batch, thread_count, count, 1, temperature, dtype)
+                    runs[dtype].append(measure(config))
+            for dtype in dtypes:
+                result = merge_runs(runs[dtype])
+                logger.info(
+                    "batch %d, %d threads, %s: %.1f faces/s",
+                    batch,
+                    thread_count,
+                    result.dtype,
+                    result.faces_per_s,
+                )
+                results.append(result)
+                if on_result is not None:
+                    on_result(result)
     return results
 
 
-def format_table(results: Sequence[BenchResult]) -> str:
-    """Markdown table, one row per configuration."""
-    header = (
-        "| batch | threads | faces | faces/s | face-steps/s | GFLOP/s | steps/face "
-        "| peak RSS MB | CPU/wall |",
-        "|------:|--------:|------:|--------:|-------------:|--------:|-----------:"
-        "|------------:|---------:|",
+def merge_runs(runs: Sequence[BenchResult]) -> BenchResult:
+    """One result from single-run results of one configuration: medians, the largest RSS."""
+    first = runs[0]
+    seconds = [s for run in runs for s in run.seconds]
+    median = statistics.median(seconds)
+    steps = first.mean_steps * first.faces  # the same seeds every run: the same faces
+    return BenchResult(
+        batch_size=first.batch_size,
+        threads=first.threads,
+        dtype=first.dtype,
+        faces=first.faces,
+        faces_per_s=first.faces / median,
+        face_steps_per_s=steps / median,
+        gflops=steps / median * FLOPS_PER_FACE_STEP / 1e9,
+        mean_steps=first.mean_steps,
+        peak_rss_mb=max(run.peak_rss_mb for run in runs),
+        seconds=seconds,
+        cpu_per_wall=statistics.median(run.cpu_per_wall for run in runs),
     )
-    rows = [
-        f"| {r.batch_size:5d} | {r.threads:7d} | {r.faces:5d} | {r.faces_per_s:7.1f} "
-        f"| {r.face_steps_per_s:12.0f} | {r.gflops:7.1f} | {r.mean_steps:10.1f} "
-        f"| {r.peak_rss_mb:11.0f} | {r.cpu_per_wall:8.2f} |"
-        for r in results
-    ]
+
+
+def format_table(results: Sequence[BenchResult]) -> str:
+    """Markdown table, one row per configuration; "vs float32" compares faces/s with the
+    float32 row of the same batch size and threads."""
+    float32 = {(r.batch_size, r.threads): r.faces_per_s for r in results if r.dtype == "float32"}
+    header = (
+        "| batch | threads | dtype | faces | faces/s | vs float32 | face-steps/s | GFLOP/s "
+        "| steps/face | peak RSS MB | CPU/wall |",
+        "|------:|--------:|:------|------:|--------:|-----------:|-------------:|--------:"
+        "|-----------:|------------:|---------:|",
+    )
+    rows = []
+    for r in results:
+        base = float32.get((r.batch_size, r.threads))
+        ratio = f"{r.faces_per_s / base:9.2f}x" if base else f"{'-':>10}"
+        rows.append(
+            f"| {r.batch_size:5d} | {r.threads:7d} | {r.dtype:<8} | {r.faces:5d} "
+            f"| {r.faces_per_s:7.1f} | {ratio} | {r.face_steps_per_s:12.0f} | {r.gflops:7.1f} "
+            f"| {r.mean_steps:10.1f} | {r.peak_rss_mb:11.0f} | {r.cpu_per_wall:8.2f} |"
+        )
     return "\n".join([*header, *rows])
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m generator sample|bench`` (no Django needed).
+"""Command line: ``python -m generator sample|bench|quality`` (no Django needed).
 
 Errors the user can fix (missing or malformed model file, unwritable output) print ONE line,
 ``error: <path>: <what is wrong>``, on stderr and exit with status 2; never a traceback.
@@ -48,6 +48,32 @@ def _non_negative(text: str) -> float:
     return value
 
 
+def _precision(text: str) -> str:
+    from generator.precision import resolve_precision
+
+    try:
+        resolve_precision(text, native_bf16=False)  # validates the name only
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
+def _precision_list(text: str) -> list[str]:
+    from generator.precision import resolve_precision
+
+    names = [_precision(part.strip()) for part in text.split(",") if part.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected comma-separated precisions, got {text!r}")
+    return list(dict.fromkeys(resolve_precision(name) for name in names))  # resolved, in order
+
+
+def _default_dtypes() -> list[str]:
+    """float32, plus bfloat16 where the automatic choice picks it."""
+    from generator.precision import FLOAT32, resolve_precision
+
+    return list(dict.fromkeys([FLOAT32, resolve_precision(None)]))
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -72,17 +98,43 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--svg-dir", type=Path, default=None, help="write face-<seed>.svg here")
     sample.add_argument("--batch-size", type=_positive_int, default=256)
     sample.add_argument("--device", default="cpu", help="torch device (cpu, cuda, ...)")
+    sample.add_argument(
+        "--precision",
+        type=_precision,
+        default="auto",
+        help="float32, bfloat16 or auto (bfloat16 on a CPU with native support; default)",
+    )
 
     bench = commands.add_parser("bench", help="measure sampling speed and memory")
     bench.add_argument("--model", type=Path, default=None, help=f"default: {DEFAULT_MODEL}")
     bench.add_argument("--json", type=Path, default=None, help="also write results here")
     bench.add_argument("--batch-sizes", type=_int_list, default=[1, 16, 64, 256, 1024])
     bench.add_argument("--threads", type=_int_list, default=[1, 2])
+    bench.add_argument(
+        "--dtypes",
+        type=_precision_list,
+        default=None,
+        help="precisions side by side, e.g. float32,bfloat16 (default: float32 and auto's pick)",
+    )
     bench.add_argument("--repeats", type=_positive_int, default=3)
     bench.add_argument("--temperature", type=_non_negative, default=0.25)
     bench.add_argument("--faces", type=_positive_int, default=None, help="faces per run")
     bench.add_argument("--js-faces", type=_positive_int, default=20, help="faces for the JS run")
     bench.add_argument("--no-js", action="store_true", help="skip the @magenta/sketch baseline")
+
+    quality = commands.add_parser(
+        "quality", help="compare a reduced precision with float32: NLL and drawing statistics"
+    )
+    quality.add_argument("--model", type=Path, default=None, help=f"default: {DEFAULT_MODEL}")
+    quality.add_argument("--precision", type=_precision, default="bfloat16")
+    quality.add_argument(
+        "--human", type=Path, default=None, help="Quick, Draw! simplified ndjson of human faces"
+    )
+    quality.add_argument("--samples", type=_positive_int, default=512, help="faces per side")
+    quality.add_argument("--temperature", type=_non_negative, default=0.5)
+    quality.add_argument("--alpha", type=float, default=0.05, help="KS level, all six together")
+    quality.add_argument("--batch-size", type=_positive_int, default=256)
+    quality.add_argument("--json", type=Path, default=None, help="also write the figures here")
     return parser
 
 
@@ -109,10 +161,12 @@ def _load(path: Path):
 def cmd_sample(args: argparse.Namespace) -> int:
     if args.out is None and args.svg_dir is None:
         raise CliError("nothing to write: pass --out GRID.png and/or --svg-dir DIR")
+    from generator.precision import resolve_precision
     from generator.render import render_grid_png, render_svg
     from generator.sampling import sample_faces
 
     decoder = _load(_model_path(args.model)).to(args.device)
+    precision = resolve_precision(args.precision, args.device)
     seeds = list(range(args.seed, args.seed + args.n))
     started = time.perf_counter()
     with tqdm(total=len(seeds), unit="face", file=sys.stderr, disable=None, leave=False) as bar:
@@ -123,6 +177,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
             softmax_temperature=args.softmax_temperature,
             batch_size=args.batch_size,
             device=args.device,
+            precision=precision,
             progress=bar.update,
         )
     elapsed = time.perf_counter() - started
@@ -143,7 +198,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
         raise CliError(f"{err.filename}: {err.strerror}") from None
     sys.stdout.write(
         f"{len(faces)} faces (seeds {seeds[0]}..{seeds[-1]}, temperature {args.temperature}, "
-        f"model {decoder.model_sha256[:12]}) in {elapsed:.2f} s -> {', '.join(written)}\n"
+        f"{precision}, model {decoder.model_sha256[:12]}) in {elapsed:.2f} s "
+        f"-> {', '.join(written)}\n"
     )
     return 0
 
@@ -153,7 +209,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     model = _model_path(args.model)
     _load(model)  # fail fast with one line, before starting any worker
-    configs = len(args.batch_sizes) * len(args.threads)
+    dtypes = args.dtypes if args.dtypes is not None else _default_dtypes()
+    configs = len(args.batch_sizes) * len(args.threads) * len(dtypes)
     machine = bench.machine_info()
     if machine["load_average_1m"] > 0.5:
         logger.warning("load average %.1f: timings will be noisy", machine["load_average_1m"])
@@ -162,6 +219,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             str(model),
             args.batch_sizes,
             args.threads,
+            dtypes=dtypes,
             repeats=args.repeats,
             temperature=args.temperature,
             faces=args.faces,
@@ -177,6 +235,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.json is not None:
         report = {
             "machine": machine,
+            "command": " ".join(["python -m generator", *sys.argv[1:]]),
             "temperature": args.temperature,
             "flops_per_face_step": bench.FLOPS_PER_FACE_STEP,
             "results": [asdict(result) for result in results],
@@ -184,6 +243,41 @@ def cmd_bench(args: argparse.Namespace) -> int:
         }
         try:
             args.json.write_text(json.dumps(report, indent=2) + "\n")
+        except OSError as err:
+            raise CliError(f"{args.json}: {err.strerror}") from None
+    return 0
+
+
+def cmd_quality(args: argparse.Namespace) -> int:
+    from generator.quality import compare_precisions, format_report, load_quickdraw
+
+    decoder = _load(_model_path(args.model))
+    human = []
+    if args.human is not None:
+        try:
+            human = load_quickdraw(args.human, decoder.scale_factor)
+        except OSError as err:
+            raise CliError(f"{args.human}: {err.strerror}") from None
+        except (ValueError, KeyError) as err:
+            raise CliError(f"{args.human}: not Quick, Draw! ndjson: {err}") from None
+    report = compare_precisions(
+        decoder,
+        args.precision,
+        human=human,
+        samples=args.samples,
+        temperature=args.temperature,
+        alpha=args.alpha,
+        batch_size=args.batch_size,
+    )
+    sys.stdout.write(format_report(report) + "\n")
+    if args.json is not None:
+        figures = asdict(report) | {
+            "nll_ok": report.nll_ok,
+            "indistinguishable": report.indistinguishable,
+            "human_drawings": len(human),
+        }
+        try:
+            args.json.write_text(json.dumps(figures, indent=2) + "\n")
         except OSError as err:
             raise CliError(f"{args.json}: {err.strerror}") from None
     return 0
@@ -213,7 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s: %(message)s",
         stream=sys.stderr,
     )
-    handler = cmd_sample if args.command == "sample" else cmd_bench
+    handler = {"sample": cmd_sample, "bench": cmd_bench, "quality": cmd_quality}[args.command]
     try:
         return handler(args)
     except CliError as err:

@@ -36,6 +36,17 @@ class FaceStatus(models.IntegerChoices):
     HIDDEN = 3, "hidden"  # hidden by a moderator
 
 
+class FacePrecision(models.IntegerChoices):
+    """The sampling precision a face was drawn in (generator.precision; labels are its names)."""
+
+    FLOAT32 = 1, "float32"
+    BFLOAT16 = 2, "bfloat16"
+
+    @classmethod
+    def from_name(cls, name: str) -> FacePrecision:
+        return next(choice for choice in cls if choice.label == name)
+
+
 # Visible faces nobody has voted on yet: the pool generation keeps topped up and vote mode
 # labels first. One definition, shared by the partial index face_pool and every query that
 # should use it (gallery.selectors.face_pool): a condition that drifts loses the index.
@@ -47,7 +58,8 @@ def random_shuffle_key() -> float:
 
 
 class Face(models.Model):
-    """One generated drawing. Reproducible from (generator, seed, temperature)."""
+    """One generated drawing. Reproducible from (generator, seed, temperature, precision) on a
+    given CPU."""
 
     # No index of its own: face_unique_draw starts with generator_id.
     generator = models.ForeignKey(
@@ -55,6 +67,10 @@ class Face(models.Model):
     )
     seed = models.BigIntegerField()
     temperature = models.FloatField()
+    # Faces drawn before precisions existed were all float32, hence the default.
+    precision = models.PositiveSmallIntegerField(
+        choices=FacePrecision.choices, default=FacePrecision.FLOAT32
+    )
     strokes = models.BinaryField(help_text="packed integer stroke-3, Quick, Draw! pixels")
     num_points = models.PositiveSmallIntegerField()
     num_strokes = models.PositiveSmallIntegerField()

@@ -89,18 +89,56 @@ def test_bench_prints_a_table_and_writes_json(tmp_path: Path, face_model_path: P
     report = tmp_path / "bench.json"
     proc = _run(
         "bench", "--model", str(face_model_path), "--batch-sizes", "2", "--threads", "1",
-        "--repeats", "1", "--faces", "3", "--no-js", "--json", str(report),
+        "--repeats", "1", "--faces", "3", "--no-js", "--json", str(report), "--dtypes", "float32",
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("| batch | threads | faces | faces/s |")
+    assert proc.stdout.startswith("| batch | threads | dtype | faces | faces/s | vs float32 |")
     assert "baseline skipped: --no-js given" in proc.stdout
     data = json.loads(report.read_text())
     (result,) = data["results"]
     assert (result["batch_size"], result["threads"], result["faces"]) == (2, 1, 3)
+    assert result["dtype"] == "float32" and data["command"].startswith("python -m generator bench")
     assert result["faces_per_s"] > 0 and result["peak_rss_mb"] > 50
     assert result["gflops"] == pytest.approx(
         result["face_steps_per_s"] * data["flops_per_face_step"] / 1e9
     )
+
+
+def test_bench_prints_the_dtypes_side_by_side(tmp_path: Path, face_model_path: Path) -> None:
+    report = tmp_path / "bench.json"
+    proc = _run(
+        "bench", "--model", str(face_model_path), "--batch-sizes", "2", "--threads", "1",
+        "--repeats", "2", "--faces", "2", "--no-js", "--json", str(report),
+        "--dtypes", "float32,bfloat16",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("|     2 |")]
+    assert [row.split("|")[3].strip() for row in rows] == ["float32", "bfloat16"]
+    assert "1.00x" in rows[0]
+    results = json.loads(report.read_text())["results"]
+    assert [r["dtype"] for r in results] == ["float32", "bfloat16"]
+    assert all(len(r["seconds"]) == 2 for r in results)  # one per alternating run
+
+
+def test_bench_rejects_an_unknown_dtype(face_model_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        main(["bench", "--model", str(face_model_path), "--dtypes", "float32,int4"])
+
+
+def test_quality_reports_nll_and_the_two_sample_tests(
+    tmp_path: Path, face_model_path: Path, quickdraw_faces: list[dict]
+) -> None:
+    human, report = tmp_path / "human.ndjson", tmp_path / "quality.json"
+    human.write_text("\n".join(json.dumps(record) for record in quickdraw_faces[:5]))
+    proc = _run(
+        "quality", "--model", str(face_model_path), "--human", str(human), "--samples", "8",
+        "--json", str(report),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "| human drawings |" in proc.stdout and "| ink_length |" in proc.stdout
+    figures = json.loads(report.read_text())
+    assert figures["precision"] == "bfloat16" and figures["human_drawings"] == 5
+    assert len(figures["ks"]) == 6 and len(figures["nll"]) == 3
 
 
 def test_the_js_ratio_compares_batch_one_and_the_best_run() -> None:

@@ -184,3 +184,41 @@ def test_uniforms_are_uniform_and_normals_normal() -> None:
     n1, n2 = rng.normal_pair(u[:, 2], u[:, 3])
     normals = torch.cat([n1, n2])
     assert abs(float(normals.mean())) < 0.02 and abs(float(normals.std()) - 1.0) < 0.02
+
+
+def test_a_bfloat16_face_is_the_same_alone_in_a_batch_and_in_any_slot(
+    decoder: SketchDecoder,
+) -> None:
+    seeds = list(range(200, 248))
+    batched = sample_faces(decoder, seeds, TEMPERATURE, batch_size=48, precision="bfloat16")
+    again = sample_faces(decoder, seeds, TEMPERATURE, batch_size=48, precision="bfloat16")
+    alone = [
+        sample_faces(decoder, [seed], TEMPERATURE, batch_size=1, precision="bfloat16")[0]
+        for seed in seeds[:4]
+    ]
+    refilled = sample_faces(decoder, seeds, TEMPERATURE, batch_size=5, precision="bfloat16")
+    for other in (again, alone, refilled):
+        for a, b in zip(batched, other, strict=False):
+            np.testing.assert_array_equal(a, b)  # bit for bit: same seed, same precision
+
+
+def test_precisions_draw_different_faces_and_auto_falls_back_to_float32(
+    decoder: SketchDecoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeds = list(range(8))
+    float32 = sample_faces(decoder, seeds, TEMPERATURE)
+    bfloat16 = sample_faces(decoder, seeds, TEMPERATURE, precision="bfloat16")
+    assert any(
+        len(a) != len(b) or not np.array_equal(a, b) for a, b in zip(float32, bfloat16, strict=True)
+    )
+    monkeypatch.setattr("generator.precision.cpu_has_native_bfloat16", lambda: False)
+    auto = sample_faces(decoder, seeds, TEMPERATURE, precision="auto")
+    _assert_same_faces(auto, float32, decoder.scale_factor)
+    with pytest.raises(ValueError, match="precision must be one of"):
+        sample_faces(decoder, seeds, TEMPERATURE, precision="float16")
+
+
+def test_a_tiny_decoder_samples_in_bfloat16() -> None:
+    tiny = _tiny_decoder((0.0, -1.0, -2.0))
+    faces = sample_faces(tiny, range(6), 1.0, precision="bfloat16", max_seq_len=12)
+    assert len(faces) == 6 and all(np.isfinite(face).all() for face in faces)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from facegallery.gallery.models import Face, FaceStatus, GeneratorModel
+from facegallery.gallery.models import Face, FacePrecision, FaceStatus, GeneratorModel
 from generator import strokes as stroke_formats
 
 
@@ -27,18 +27,23 @@ def face_build(
     temperature: float,
     strokes3: np.ndarray,
     stored: bytes,
+    precision: str = "float32",
     status: int = FaceStatus.VISIBLE,
     scorer_version: int | None = None,
     score: float | None = None,
     explored: bool = False,
     admission_probability: float = 1.0,
 ) -> Face:
-    """An unsaved Face from normalised stroke-3 and its stored bytes (stored_strokes)."""
+    """An unsaved Face from normalised stroke-3 and its stored bytes (stored_strokes).
+
+    precision: the resolved sampling precision the face was drawn in (generator.precision).
+    """
     pen = strokes3[:, 2]
     return Face(
         generator=generator,
         seed=seed,
         temperature=temperature,
+        precision=FacePrecision.from_name(precision),
         strokes=stored,
         num_points=len(strokes3),
         num_strokes=int(pen.sum()) + int(len(pen) > 0 and pen[-1] == 0),

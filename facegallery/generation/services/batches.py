@@ -124,6 +124,7 @@ def face_generate_batch(
 
     `explore_rng`: the admission's exploration draws (default: fresh entropy)."""
     from facegallery.scoring.services.features import nll_cache_store
+    from generator.precision import resolve_precision
     from generator.sampling import sample_faces_with_nll
 
     batch = GenerationBatch.objects.select_related("generator").get(pk=batch_id)
@@ -131,9 +132,16 @@ def face_generate_batch(
         return BatchResult(batch_id, batch.generated, batch.admitted, already_done=True)
     decoder = decoders.decoder_get(batch.generator.name)
     seeds = list(batch.seeds)
+    # Resolved here, on the worker that draws: "auto" depends on this CPU, and the face keeps
+    # the answer (a batch retried elsewhere may draw in the other precision; each face says which).
+    precision = resolve_precision(settings.SAMPLING_PRECISION, decoder.head.weight.device)
     # The slow part runs outside any transaction: no locks are held while drawing.
     drawings, step_nlls = sample_faces_with_nll(
-        decoder, seeds, batch.temperature, batch_size=min(sampler_batch_size, len(seeds))
+        decoder,
+        seeds,
+        batch.temperature,
+        batch_size=min(sampler_batch_size, len(seeds)),
+        precision=precision,
     )
     stored = stored_strokes(drawings, batch.generator.scale_factor)  # packed once, used 3x
     # The likelihood came free with the sampling: cache it for the filter and for training.
@@ -150,6 +158,7 @@ def face_generate_batch(
             temperature=batch.temperature,
             strokes3=strokes3,
             stored=data,
+            precision=precision,
             **decision.as_fields(),
         )
         for seed, strokes3, data, decision in zip(seeds, drawings, stored, decisions, strict=True)

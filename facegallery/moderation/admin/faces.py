@@ -156,7 +156,7 @@ class FaceAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "generator",
-                    ("seed", "temperature"),
+                    ("seed", "temperature", "precision"),
                     ("score_display", "scorer_version"),
                     ("explored", "admission_display"),
                     ("num_points", "num_strokes"),

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from facegallery.core.decoders import decoder_get
-from facegallery.gallery.models import BatchStatus, Face, FaceStatus, GenerationBatch
+from facegallery.gallery.models import (
+    BatchStatus,
+    Face,
+    FacePrecision,
+    FaceStatus,
+    GenerationBatch,
+)
 from facegallery.generation.services.batches import face_generate_batch
 from generator import strokes as stroke_formats
 from generator.sampling import sample_faces
@@ -31,7 +37,8 @@ def test_the_stored_strokes_are_the_sampler_output_in_int16_pixels(generator):
     batch = GenerationBatchFactory.create(generator=generator, count=3)
     face_generate_batch(batch_id=batch.pk)
     decoder = decoder_get("face")
-    expected = sample_faces(decoder, list(batch.seeds), batch.temperature)
+    precision = FacePrecision(Face.objects.first().precision).label  # as each face recorded
+    expected = sample_faces(decoder, list(batch.seeds), batch.temperature, precision=precision)
     for face, drawing in zip(Face.objects.order_by("seed"), expected, strict=True):
         stored = stroke_formats.stroke3_from_bytes(bytes(face.strokes))
         assert face.num_points == len(stored) == len(drawing)
@@ -65,11 +72,28 @@ def test_the_same_seed_and_temperature_give_the_same_face_in_any_batch(generator
     first = Face.objects.get(seed=small.seeds[1])
     decoder = decoder_get("face")
     seeds = [small.seeds[1] - 7, small.seeds[1], small.seeds[1] + 9]
-    redrawn = sample_faces(decoder, seeds, small.temperature, batch_size=3)[1]
+    precision = FacePrecision(first.precision).label
+    redrawn = sample_faces(decoder, seeds, small.temperature, batch_size=3, precision=precision)[1]
     pixels = stroke_formats.stroke3_to_int16(
         stroke_formats.to_pixels(redrawn, generator.scale_factor)
     )
     assert stroke_formats.stroke3_to_bytes(pixels) == bytes(first.strokes)
+
+
+@pytest.mark.parametrize("setting", ["float32", "bfloat16"])
+def test_each_face_records_the_precision_it_was_drawn_in(generator, settings, setting):
+    settings.SAMPLING_PRECISION = setting
+    batch = GenerationBatchFactory.create(generator=generator, count=2)
+    face_generate_batch(batch_id=batch.pk)
+    assert {FacePrecision(f.precision).label for f in Face.objects.all()} == {setting}
+
+
+def test_auto_records_float32_on_a_cpu_without_native_bfloat16(generator, settings, monkeypatch):
+    monkeypatch.setattr("generator.precision.cpu_has_native_bfloat16", lambda: False)
+    settings.SAMPLING_PRECISION = "auto"
+    batch = GenerationBatchFactory.create(generator=generator, count=2)
+    face_generate_batch(batch_id=batch.pk)
+    assert set(Face.objects.values_list("precision", flat=True)) == {FacePrecision.FLOAT32}
 
 
 def test_the_nll_measured_while_sampling_is_cached_for_the_filter_and_training(generator):
