@@ -72,6 +72,57 @@ def pool_states(h: Tensor, c: Tensor, points: Tensor, lifts: Tensor) -> Tensor:
     return torch.cat([h_mean, h_max, c_mean, h_lift], dim=1)  # (B, 4H)
 
 
+class StatePool:
+    """:func:`pool_states` computed step by step, for a sampler's working batch of R rows.
+
+    A sampler that draws faces already holds each step's (h, c): folding them in here as it
+    goes gives the same pooled row as the teacher-forced pass over the finished drawing,
+    without running the decoder again. Rows are reset when a new face starts in them.
+    """
+
+    def __init__(self, rows: int, hidden: int, device: torch.device | str = "cpu") -> None:
+        zeros = torch.zeros(rows, hidden, device=device)
+        self.h_sum, self.c_sum, self.lift_sum = zeros, zeros.clone(), zeros.clone()  # (R, H)
+        self.h_max = torch.full((rows, hidden), -1.0, device=device)  # h is in (-1, 1)
+        self.points = torch.zeros(rows, device=device)  # (R,) states folded in
+        self.lifts = torch.zeros(rows, device=device)  # (R,) of them after a pen lift
+
+    def reset(self, rows: Tensor) -> None:
+        """Forget rows (k,) int64: a new face starts there."""
+        for acc in (self.h_sum, self.c_sum, self.lift_sum, self.points, self.lifts):
+            acc[rows] = 0.0
+        self.h_max[rows] = -1.0
+
+    def update(self, h: Tensor, c: Tensor, is_point: Tensor, is_lift: Tensor) -> None:
+        """Fold in the state (h, c), each (R, H), reached by reading each row's last input.
+
+        is_point: (R,) bool, the input was one of the drawing's points (not S0 or idle);
+        is_lift: (R,) bool, that point lifted the pen."""
+        point = is_point.to(h.dtype).unsqueeze(1)  # (R, 1)
+        lift = (is_lift & is_point).to(h.dtype).unsqueeze(1)
+        self.h_sum.addcmul_(h, point)
+        self.c_sum.addcmul_(torch.tanh(c), point)
+        self.lift_sum.addcmul_(h, lift)
+        self.h_max = torch.where(is_point.unsqueeze(1), torch.maximum(self.h_max, h), self.h_max)
+        self.points += point.squeeze(1)
+        self.lifts += lift.squeeze(1)
+
+    def take(self, rows: Tensor) -> Tensor:
+        """(k, len(POOLS) * H) pooled rows for rows (k,), as :func:`pool_states` gives them."""
+        count = self.points[rows].clamp_min(1.0).unsqueeze(1)  # (k, 1)
+        h_max = torch.where(self.points[rows].unsqueeze(1) > 0, self.h_max[rows], 0.0)
+        lifts = self.lifts[rows].clamp_min(1.0).unsqueeze(1)
+        return torch.cat(
+            [
+                self.h_sum[rows] / count,
+                h_max,
+                self.c_sum[rows] / count,
+                self.lift_sum[rows] / lifts,
+            ],
+            dim=1,
+        )
+
+
 def layout(drawings: Sequence[np.ndarray], grid: int = OCC_GRID) -> np.ndarray:
     """(B, 2 * grid^2) float32: ink share per cell, then strokes (by their centre) per cell.
 

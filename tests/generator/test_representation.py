@@ -17,6 +17,7 @@ from generator.representation import (
     REPR_NAMES,
     REPR_WIDTH,
     STATE_WIDTH,
+    StatePool,
     layout,
     pool_states,
     projection,
@@ -128,3 +129,29 @@ def test_a_head_learns_hair_from_the_decoder_states_alone(face_model_path: Path)
     net = train_scorer(config, batch.take(np.arange(200)), hair[:200] * 1.0, np.ones(200))
     scores = predict(net, batch.take(np.arange(200, 400)))
     assert weighted_auc(hair[200:] * 1.0, np.ones(200), scores) > 0.9
+
+
+def test_the_step_by_step_pool_matches_the_teacher_forced_pass(tiny_decoder):
+    """What a sampler would fold in as it draws equals the pass over the finished drawings."""
+    rng = np.random.default_rng(4)
+    faces = [_face(rng, hair=bool(k % 2)) for k in range(3)]
+    _, expected = drawing_nll_and_states(tiny_decoder, faces)
+    steps = max(len(f) for f in faces) + 1
+    inputs = np.zeros((3, steps, 5), np.float32)  # S0, then each face's points, then idle rows
+    inputs[:, 0, 2] = 1.0
+    for row, face in enumerate(faces):
+        inputs[row, 1 : len(face) + 1, :2] = face[:, :2]
+        inputs[row, 1 : len(face) + 1, 2] = face[:, 2] < 0.5
+        inputs[row, 1 : len(face) + 1, 3] = face[:, 2] > 0.5
+    pool = StatePool(4, HIDDEN)  # one idle row too
+    pool.reset(torch.arange(4))
+    state = tiny_decoder.initial_state(4)
+    x = torch.from_numpy(np.concatenate([inputs, np.zeros((1, steps, 5), np.float32)]))
+    with torch.inference_mode():
+        for t in range(steps):
+            _, state = tiny_decoder.step(x[:, t], state)
+            is_point = x[:, t, 2:4].sum(1) > 0
+            is_point &= t > 0
+            pool.update(state[0], state[1], is_point, x[:, t, 3] > 0)
+        got = pool.take(torch.arange(3)).numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-5)

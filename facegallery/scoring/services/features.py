@@ -100,6 +100,34 @@ def _nll_rows(generator_name: str, stored: Sequence[bytes], drawings: list[np.nd
     return np.stack([cached[key] for key in keys]) if keys else np.zeros((0, _NLL_WIDTH))
 
 
+def representation_cache_store(
+    *,
+    generator_name: str,
+    drawings: Sequence[np.ndarray],
+    stored: Sequence[bytes],
+    pooled: Sequence[np.ndarray | None],
+) -> None:
+    """Cache representations whose decoder states a sampler pooled while drawing
+    (generator.representation.StatePool), as nll_cache_store does for the NLL, so admission
+    needs no teacher-forced pass for them. None: not pooled (left to _representation_rows)."""
+    from generator.representation import represent
+
+    kept = [k for k, row in enumerate(pooled) if row is not None]
+    if not kept:
+        return
+    rows = np.stack([np.asarray(pooled[k], np.float32) for k in kept])  # (M, len(POOLS) * H)
+    values = represent(rows, [drawings[k] for k in kept]).astype(np.float16)
+    DrawingRepresentation.objects.bulk_create(
+        [
+            DrawingRepresentation(
+                key=representation_key(generator_name, stored[k]), values=row.tobytes()
+            )
+            for k, row in zip(kept, values, strict=True)
+        ],
+        ignore_conflicts=True,  # a retried batch draws the same faces
+    )
+
+
 def _representation_rows(
     generator_name: str, stored: Sequence[bytes], drawings: list[np.ndarray]
 ) -> np.ndarray:

@@ -15,6 +15,7 @@ from facegallery.scoring.services.features import face_feature_batch
 from facegallery.scoring.services.training import scorer_retrain
 from facegallery.voting.models import Label
 from facegallery.voting.services import vote_cast
+from generator.likelihood import drawing_nll_and_states
 from generator.representation import REPR_VERSION, REPR_WIDTH
 from generator.sampling import sample_faces
 from generator.scorer import LinearScorer, ScorerConfig, ScorerNet, load_scorer
@@ -98,3 +99,23 @@ def test_an_active_version_of_another_representation_admits_everything(
     drawings = sample_faces(decoder, [7, 8], 0.3)
     decisions = admission_decide(drawings=drawings, temperature=0.3, stored=None)
     assert all(d.scorer_version is None and d.score is None for d in decisions)
+
+
+def test_pooled_states_from_the_sampler_are_cached_as_the_decoder_pass_would_compute_them(
+    drawn_faces, monkeypatch
+):
+    rows = _rows()[:8]
+    stored = [bytes(row["strokes"]) for row in rows]
+    scale = rows[0]["generator__scale_factor"]
+    drawings = scoring_features.normalised_drawings(stored, scale)
+    decoder = scoring_features.decoders.decoder_get("face")
+    expected = face_feature_batch(config=ScorerConfig.for_representation(), rows=rows).repr
+    DrawingRepresentation.objects.all().delete()
+    _, pooled = drawing_nll_and_states(decoder, drawings)  # what a sampler would pool
+    scoring_features.representation_cache_store(
+        generator_name="face", drawings=drawings, stored=stored, pooled=[*pooled[:7], None]
+    )
+    assert DrawingRepresentation.objects.count() == len(set(stored[:7]))
+    got = face_feature_batch(config=ScorerConfig.for_representation(), rows=rows).repr
+    assert got is not None and expected is not None
+    np.testing.assert_allclose(got, expected, atol=1e-2)
