@@ -105,7 +105,9 @@ def kolmogorov_sf(x: float) -> float:
     return min(1.0, max(0.0, 2.0 * total))
 
 
-def ks_two_sample(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
+def ks_two_sample(
+    a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray
+) -> tuple[float, float]:
     """Two-sample Kolmogorov-Smirnov test: (D, asymptotic two-sided p-value).
 
     D is the largest gap between the two empirical CDFs. The p-value uses the Kolmogorov limit

@@ -37,7 +37,7 @@ def test_the_stored_strokes_are_the_sampler_output_in_int16_pixels(generator):
     batch = GenerationBatchFactory.create(generator=generator, count=3)
     face_generate_batch(batch_id=batch.pk)
     decoder = decoder_get("face")
-    precision = FacePrecision(Face.objects.first().precision).label  # as each face recorded
+    precision = FacePrecision(Face.objects.get(seed=batch.seeds[0]).precision).label
     expected = sample_faces(decoder, list(batch.seeds), batch.temperature, precision=precision)
     for face, drawing in zip(Face.objects.order_by("seed"), expected, strict=True):
         stored = stroke_formats.stroke3_from_bytes(bytes(face.strokes))
