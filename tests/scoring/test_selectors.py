@@ -27,19 +27,22 @@ def scored_faces() -> dict[float | None, Face]:
     return faces
 
 
-def test_uncertain_faces_come_closest_to_one_half_first(scored_faces):
+def test_uncertain_faces_come_closest_to_one_half_first(scored_faces, settings):
+    settings.SCORER_HOLDOUT_PERCENT = 0  # held-out faces are never offered (test_queue.py)
     ids = uncertain_face_ids(limit=10)
     assert ids == [scored_faces[s].pk for s in (0.55, 0.4, 0.9, 0.05)]  # unscored: never
 
 
-def test_voted_hidden_and_excluded_faces_are_not_uncertain_candidates(scored_faces):
+def test_voted_hidden_and_excluded_faces_are_not_uncertain_candidates(scored_faces, settings):
+    settings.SCORER_HOLDOUT_PERCENT = 0
     vote_cast(face_id=scored_faces[0.55].pk, voter="anon:a", label=Label.BORING)
     Face.objects.filter(pk=scored_faces[0.9].pk).update(status=FaceStatus.HIDDEN)
     ids = uncertain_face_ids(limit=10, exclude_ids=[scored_faces[0.05].pk], voter="anon:b")
     assert ids == [scored_faces[0.4].pk]
 
 
-def test_vote_mode_sends_part_of_its_queue_to_uncertain_faces(scored_faces):
+def test_vote_mode_sends_part_of_its_queue_to_uncertain_faces(scored_faces, settings):
+    settings.SCORER_HOLDOUT_PERCENT = 0
     assert uncertain_face_pick(voter="anon:a", share=0.0) is None
     pick = uncertain_face_pick(voter="anon:a", share=1.0)
     assert pick is not None

@@ -4,8 +4,9 @@ A run builds labels (services/labels.py: robust vote weights), trains on the non
 faces, measures the new scorer and the active one on the same held-out faces, labelled by
 established voters' votes only, and stores the new version with the newest vote id it could
 see (so a later void knows which versions saw the voided votes). It becomes active only if
-it wins (promotion_decide). A run that raises stores nothing and changes nothing: the active
-version stays as it was.
+it wins (promotion_decide: a paired comparison on the held-out faces, a tie going to the
+candidate that learned from more votes). A run that raises stores nothing and changes
+nothing: the active version stays as it was.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from generator.scorer import (
     score_quantiles,
     train_scorer,
 )
-from generator.scorer_metrics import Metrics, evaluate
+from generator.scorer_metrics import Metrics, auc_difference_interval, evaluate
 
 logger = logging.getLogger(__name__)
 
@@ -58,14 +59,21 @@ def promotion_decide(
     incumbent_auc: float | None,
     has_incumbent: bool,
     incumbent_pinned: bool,
-    min_gain: float = 0.0,
+    difference: tuple[float, float] | None = None,
+    more_data: bool = True,
 ) -> tuple[bool, str]:
     """Whether a freshly trained scorer replaces the active one, and why.
 
-    Both AUCs are measured on the *same* held-out faces, labelled by established voters'
-    votes only (fresh identities' votes, an attacker's cheapest, never judge a scorer).
-    incumbent_auc is None if the active scorer could not be loaded or scored: an unusable
-    scorer loses to any better-than-chance one.
+    Both are judged on the *same* held-out faces: chosen by neither model (the queue never
+    picks them for labelling: selectors.not_held_out) and labelled by established voters'
+    votes only (fresh identities, an attacker's cheapest, never judge a scorer).
+    `difference`: a 90% bootstrap interval of candidate AUC minus incumbent AUC over those
+    faces (a paired comparison). The candidate wins when the interval is above zero, loses
+    when it is below, and a tie (the interval spans zero: the difference is noise) goes to
+    the candidate when it learned from more votes (`more_data`), as it then knows what the
+    active one knew and more. Without an interval, plain AUCs decide (a tie keeps the active
+    one). incumbent_auc is None if the active scorer could not be loaded or scored: an
+    unusable scorer loses to any better-than-chance one.
     """
     if candidate_auc is None or math.isnan(candidate_auc):
         return False, "no held-out AUC (held-out faces lack one of the labels)"
@@ -75,9 +83,18 @@ def promotion_decide(
         if candidate_auc > 0.5:
             return True, "better than chance, and no usable active version"
         return False, f"held-out AUC {candidate_auc:.3f} is no better than chance"
-    if candidate_auc > incumbent_auc + min_gain:
-        return True, f"held-out AUC {candidate_auc:.3f} > {incumbent_auc:.3f} of the active one"
-    return False, f"held-out AUC {candidate_auc:.3f} <= {incumbent_auc:.3f} of the active one"
+    aucs = f"held-out AUC {candidate_auc:.3f} vs {incumbent_auc:.3f} of the active one"
+    if difference is None or any(math.isnan(bound) for bound in difference):
+        return candidate_auc > incumbent_auc, aucs
+    low, high = difference
+    interval = f"difference {low:+.3f} to {high:+.3f}"
+    if low > 0:
+        return True, f"better: {aucs} ({interval})"
+    if high < 0:
+        return False, f"worse: {aucs} ({interval})"
+    if more_data:
+        return True, f"a tie within noise, won on more votes: {aucs} ({interval})"
+    return False, f"a tie within noise, on no more votes: {aucs} ({interval})"
 
 
 def scorer_retrain_due() -> bool:
@@ -98,18 +115,18 @@ def _training_lock():
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_ID])
 
 
-def _incumbent_auc(active: ScorerVersion | None, rows: list[dict], labels) -> float | None:
+def _incumbent_scores(active: ScorerVersion | None, rows: list[dict]) -> np.ndarray | None:
+    """The active scorer's scores of `rows`; None without one, or when it is unusable."""
     if active is None:
         return None
     try:
         net, config = load_scorer(active.artifact, active.config)
-        scores = predict(net, face_feature_batch(config=config, rows=rows))
+        return predict(net, face_feature_batch(config=config, rows=rows))
     except ScorerLoadError as exc:
         logger.warning(
             "active scorer v%s is unusable, any better one wins: %s", active.version, exc
         )
         return None
-    return evaluate(labels.labels, labels.weights, scores).auc
 
 
 def scorer_retrain(*, force: bool = False, seed: int = 0) -> RetrainResult:
@@ -162,15 +179,24 @@ def _retrain(seed: int) -> RetrainResult:
         config, batch.take(~labels.holdout), train.labels, train.weights, unlabelled=reference
     )
     held_rows = [row for row, h in zip(rows, judged_mask, strict=True) if h]
-    metrics = evaluate(held.labels, held.weights, predict(net, batch.take(judged_mask)))
+    held_scores = predict(net, batch.take(judged_mask))
+    metrics = evaluate(held.labels, held.weights, held_scores)
     active = selectors.scorer_active_get()
-    incumbent_auc = _incumbent_auc(active, held_rows, held)
+    incumbent_scores = _incumbent_scores(active, held_rows)
+    incumbent_auc = difference = None
+    if incumbent_scores is not None:
+        incumbent_auc = evaluate(held.labels, held.weights, incumbent_scores).auc
+        difference = auc_difference_interval(
+            held.labels, held.weights, held_scores, incumbent_scores, seed=seed
+        )
     config.score_quantiles = score_quantiles(predict(net, reference))
     promote, reason = promotion_decide(
         candidate_auc=metrics.auc,
         incumbent_auc=incumbent_auc,
         has_incumbent=active is not None,
         incumbent_pinned=bool(active and active.pinned),
+        difference=difference,
+        more_data=active is None or max_vote_id > (active.max_vote_id or 0),
     )
     version = _store(
         net=net,

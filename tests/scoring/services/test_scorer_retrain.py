@@ -18,39 +18,62 @@ from facegallery.scoring.services.versions import (
 )
 from facegallery.voting.models import Label
 from facegallery.voting.services import vote_cast
+from generator.scorer_metrics import auc_difference_interval
 from tests.factories import store_scorer
 
 
-def test_a_better_candidate_replaces_the_active_scorer():
-    ok, _ = promotion_decide(
-        candidate_auc=0.8, incumbent_auc=0.7, has_incumbent=True, incumbent_pinned=False
-    )
-    assert ok
+def decide(candidate, incumbent, *, difference=None, more_data=True, has=True, pinned=False):
+    return promotion_decide(
+        candidate_auc=candidate, incumbent_auc=incumbent, has_incumbent=has,
+        incumbent_pinned=pinned, difference=difference, more_data=more_data,
+    )  # fmt: skip
+
+
+def test_a_candidate_clearly_better_on_the_same_faces_replaces_the_active_scorer():
+    ok, reason = decide(0.8, 0.7, difference=(0.04, 0.16))
+    assert ok and reason.startswith("better")
+
+
+def test_a_tie_within_noise_goes_to_the_candidate_that_learned_from_more_votes():
+    ok, reason = decide(0.69, 0.70, difference=(-0.03, 0.01), more_data=True)
+    assert ok and "tie" in reason and "more votes" in reason
+    ok, reason = decide(0.71, 0.70, difference=(-0.02, 0.04), more_data=False)
+    assert not ok and "tie" in reason
 
 
 @pytest.mark.parametrize(
-    "candidate, incumbent, has, pinned",
+    "candidate, incumbent, difference, has, pinned",
     [
-        (0.7, 0.7, True, False),  # a tie keeps the active one
-        (0.6, 0.7, True, False),  # worse
-        (0.9, 0.7, True, True),  # pinned by a moderator
-        (math.nan, None, False, False),  # no held-out AUC
-        (None, None, False, False),
-        (0.45, None, False, False),  # first scorer, worse than chance
+        (0.6, 0.7, (-0.15, -0.05), True, False),  # clearly worse on the same faces
+        (0.7, 0.7, None, True, False),  # no interval: a plain tie keeps the active one
+        (0.9, 0.7, (0.1, 0.3), True, True),  # pinned by a moderator
+        (math.nan, None, None, False, False),  # no held-out AUC
+        (None, None, None, False, False),
+        (0.45, None, None, False, False),  # first scorer, worse than chance
     ],
 )
-def test_a_candidate_that_does_not_win_is_not_promoted(candidate, incumbent, has, pinned):
-    ok, reason = promotion_decide(
-        candidate_auc=candidate, incumbent_auc=incumbent, has_incumbent=has,
-        incumbent_pinned=pinned,
-    )  # fmt: skip
+def test_a_candidate_that_does_not_win_is_not_promoted(
+    candidate, incumbent, difference, has, pinned
+):
+    ok, reason = decide(candidate, incumbent, difference=difference, has=has, pinned=pinned)
     assert not ok and reason
 
 
+def test_the_paired_interval_sees_a_real_difference_and_calls_noise_noise():
+    rng = np.random.default_rng(0)
+    y = (rng.random(400) < 0.4).astype(np.float64)
+    w = np.ones(400)
+    good = y + rng.normal(0, 0.5, 400)  # separates the labels
+    also_good = good + rng.normal(0, 0.05, 400)  # the same scorer, give or take noise
+    bad = rng.normal(0, 1, 400)
+    low, high = auc_difference_interval(y, w, good, bad)
+    assert 0 < low < high
+    low, high = auc_difference_interval(y, w, good, also_good)
+    assert low < 0 < high
+
+
 def test_an_unusable_active_scorer_loses_to_a_better_than_chance_one():
-    ok, _ = promotion_decide(
-        candidate_auc=0.6, incumbent_auc=None, has_incumbent=True, incumbent_pinned=False
-    )
+    ok, _ = decide(0.6, None)
     assert ok
 
 
