@@ -196,13 +196,15 @@ def merge_runs(runs: Sequence[BenchResult]) -> BenchResult:
 
 def format_table(results: Sequence[BenchResult]) -> str:
     """Markdown table, one row per configuration; "vs float32" compares faces/s with the
-    float32 row of the same batch size and threads."""
+    float32 row of the same batch size and threads. faces/CPU-s divides by the process's CPU
+    time instead of the wall time: steadier on a shared machine (run with
+    OMP_WAIT_POLICY=PASSIVE so that idle OpenMP threads do not spin and count as work)."""
     float32 = {(r.batch_size, r.threads): r.faces_per_s for r in results if r.dtype == "float32"}
     header = (
-        "| batch | threads | dtype | faces | faces/s | vs float32 | face-steps/s | GFLOP/s "
-        "| steps/face | peak RSS MB | CPU/wall |",
-        "|------:|--------:|:------|------:|--------:|-----------:|-------------:|--------:"
-        "|-----------:|------------:|---------:|",
+        "| batch | threads | dtype | faces | faces/s | vs float32 | faces/CPU-s | face-steps/s "
+        "| GFLOP/s | steps/face | peak RSS MB | CPU/wall |",
+        "|------:|--------:|:------|------:|--------:|-----------:|------------:|-------------:"
+        "|--------:|-----------:|------------:|---------:|",
     )
     rows = []
     for r in results:
@@ -210,7 +212,8 @@ def format_table(results: Sequence[BenchResult]) -> str:
         ratio = f"{r.faces_per_s / base:9.2f}x" if base else f"{'-':>10}"
         rows.append(
             f"| {r.batch_size:5d} | {r.threads:7d} | {r.dtype:<8} | {r.faces:5d} "
-            f"| {r.faces_per_s:7.1f} | {ratio} | {r.face_steps_per_s:12.0f} | {r.gflops:7.1f} "
+            f"| {r.faces_per_s:7.1f} | {ratio} | {r.faces_per_s / r.cpu_per_wall:11.1f} "
+            f"| {r.face_steps_per_s:12.0f} | {r.gflops:7.1f} "
             f"| {r.mean_steps:10.1f} | {r.peak_rss_mb:11.0f} | {r.cpu_per_wall:8.2f} |"
         )
     return "\n".join([*header, *rows])
