@@ -105,6 +105,7 @@ class Round:
     drawn: int
     admitted: int
     shares: list[Share]  # one per group, faces drawn in this round
+    filtered: bool  # an active scorer decided (some of) this round's admissions
     scorer_version: int | None  # the candidate trained after the round
     promoted: bool
     reason: str
@@ -185,6 +186,9 @@ def simulation_run(
             first_id = draw.until_pool(target)
             cast += _vote_round(sim, target=target, rng=voters, progress=progress)
             last_id = _last_face_id()
+            filtered = Face.objects.filter(
+                pk__gt=first_id, pk__lte=last_id, scorer_version__isnull=False
+            ).exists()
             result = scorer_retrain(force=True, seed=seed)
             shares = _shares(sim.population, first_id=first_id, last_id=last_id)
             run.rounds.append(
@@ -194,6 +198,7 @@ def simulation_run(
                     drawn=shares[0].drawn,
                     admitted=shares[0].admitted,
                     shares=shares,
+                    filtered=filtered,
                     scorer_version=result.version,
                     promoted=result.promoted,
                     reason=result.reason,

@@ -79,6 +79,7 @@ def test_a_seed_repeats_a_run_exactly_and_another_seed_does_not(
     rounds = first["rounds"]
     assert [r["votes"] for r in rounds] == [60, 120]
     assert rounds[0]["admitted_share"] == 1.0  # no scorer yet: every draw shown
+    assert not rounds[0]["filtered"]
     assert [r["candidate"] for r in rounds] == [1, 2]
     assert all(isinstance(r["promoted"], bool) and r["reason"] for r in rounds)
     assert [s["taste"] for s in first["final"]] == ["top", "sides"]

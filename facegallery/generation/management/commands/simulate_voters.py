@@ -163,11 +163,10 @@ class Command(BaseCommand):
             )
         rejected = sum(not r.promoted for run in runs for r in run.rounds if r.scorer_version)
         trained = sum(1 for run in runs for r in run.rounds if r.scorer_version)
-        admitted = [r.admitted_share for run in runs for r in run.rounds[1:]]
+        admitted = [r.admitted_share for run in runs for r in run.rounds if r.filtered]
         self.stdout.write(
-            f"candidates rejected: {rejected} of {trained}; admitted share per round after the "
-            f"first: {_pct(min(admitted, default=math.nan))} to "
-            f"{_pct(max(admitted, default=math.nan))}"
+            f"candidates rejected: {rejected} of {trained}; admitted share per filtered round: "
+            f"{_pct(min(admitted, default=math.nan))} to {_pct(max(admitted, default=math.nan))}"
         )
         if worst and len(sim.population.tastes) > 1:
             self.stdout.write(f"worst group: {worst[0]} ({_pct(worst[1])} of its gap closed)")
@@ -190,6 +189,7 @@ class Command(BaseCommand):
                             "drawn": r.drawn,
                             "admitted": r.admitted,
                             "admitted_share": r.admitted_share,
+                            "filtered": r.filtered,
                             "shares": [s.as_dict() for s in r.shares],
                             "candidate": r.scorer_version,
                             "promoted": r.promoted,
