@@ -250,8 +250,9 @@ MODELS_FROM = env_str("FACEGALLERY_MODELS_FROM", "")
 GENERATOR_MODEL_NAME = env_str("FACEGALLERY_GENERATOR_MODEL", "face")
 TORCH_THREADS = env_int("FACEGALLERY_TORCH_THREADS", 0, minimum=0)  # 0: torch's default
 # Sampling precision (generator/precision.py): auto = bfloat16 on a CPU that multiplies it
-# natively, float32 elsewhere. Each face records the precision it was drawn in.
-SAMPLING_PRECISION = env_str("FACEGALLERY_SAMPLING_PRECISION", "auto")
+# natively, float32 elsewhere. float32 by default until bfloat16 samples meet the quality bar
+# (README, generator precision). Each face records the precision it was drawn in.
+SAMPLING_PRECISION = env_str("FACEGALLERY_SAMPLING_PRECISION", "float32")
 if SAMPLING_PRECISION not in {"auto", "float32", "bfloat16"}:
     raise ImproperlyConfigured(
         f"FACEGALLERY_SAMPLING_PRECISION={SAMPLING_PRECISION!r}: use auto, float32 or bfloat16"

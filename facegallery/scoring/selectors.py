@@ -126,6 +126,21 @@ def face_rows_for_features(face_ids: Iterable[int]) -> list[dict]:
     return [by_id[i] for i in ids if i in by_id]
 
 
+def recent_scores(*, version: int, temperature: float, limit: int) -> np.ndarray:
+    """The scores `version` gave the latest `limit` draws at `temperature` (shown, filtered
+    or hidden since), newest first: admission calibrates its threshold on them."""
+    scores = (
+        Face.objects.filter(
+            scorer_version=version,
+            temperature__range=(temperature - 1e-6, temperature + 1e-6),
+            score__isnull=False,
+        )
+        .order_by("-pk")
+        .values_list("score", flat=True)[:limit]
+    )
+    return np.fromiter(scores, np.float64)
+
+
 def recent_draw_rows(limit: int) -> list[dict]:
     """The latest drawn faces whatever the filter decided (shown or filtered): a sample of
     what the generator draws now, used to turn keep shares into score thresholds."""

@@ -1,13 +1,19 @@
 """The admission decision for freshly drawn faces: which are shown, which are filtered.
 
 With the filter on and an active scorer, each batch is scored and a face is admitted when
-  - its score is at or above the threshold that keeps `keep_share` of unfiltered draws (the
-    threshold comes from the scorer's score quantiles on recent draws), or
+  - its score is at or above the threshold that keeps `keep_share` of unfiltered draws, or
   - the exploration draw picks it (probability `explore_share`), whatever its score.
 A face's admission probability is therefore 1 above the threshold and explore_share below it;
 faces admitted only by exploration are flagged `explored`, and training weighs every voted
 face by 1 / admission probability (facegallery/scoring/services/labels.py). Rejected faces are
 still inserted, with status FILTERED: never shown, but an unbiased sample of what is drawn.
+
+The threshold is calibrated where it is used, so the admitted share stays at its target
+whatever the temperature and however the scores drift: it is the (1 - keep_share) quantile of
+the scores this version gave the last CALIBRATION_DRAWS draws at this batch's temperature,
+this batch included (draws, not admissions: filtered faces are stored with their scores).
+Only while fewer than CALIBRATION_MIN such scores exist does it fall back to the quantiles
+measured at training time on recent draws of every temperature.
 
 No scorer, the filter switched off, or a scorer that cannot be loaded or run: every face is
 admitted unflagged with probability 1. A broken scorer logs a warning and never stops
@@ -47,6 +53,8 @@ class Admission:
 
 
 ADMIT_ALL = Admission(status=FaceStatus.VISIBLE)
+CALIBRATION_DRAWS = 1000  # recent scored draws at a temperature that set its threshold
+CALIBRATION_MIN = 100  # fewer than this: the training-time quantiles decide
 
 # The active scorer, loaded once per process and kept until another version becomes active.
 # A version that failed to load is remembered too (as None), so a corrupted artifact costs one
@@ -110,13 +118,11 @@ def admission_decide(
         )
         return [ADMIT_ALL] * len(drawings)
     try:
-        scores, threshold = _score(
-            entry,
-            drawings=drawings,
-            stored=stored,
-            temperature=temperature,
+        scores = _score(entry, drawings=drawings, stored=stored, temperature=temperature)
+        threshold = _threshold(
+            entry, version=version, temperature=temperature, scores=scores,
             keep_share=config.keep_share,
-        )
+        )  # fmt: skip
     except Exception:
         # Whatever breaks in scoring (a decoder that cannot be loaded, a bad drawing), the
         # batch is still shown: an unfiltered gallery beats an empty one.
@@ -139,13 +145,27 @@ def admission_decide(
     return decisions
 
 
-def _score(
-    entry, *, drawings, stored, temperature: float, keep_share: float
-) -> tuple[np.ndarray, float]:
+def _threshold(
+    entry, *, version: int, temperature: float, scores: np.ndarray, keep_share: float
+) -> float:
+    """The score that admits `keep_share` of draws at this temperature (module docstring)."""
+    from facegallery.scoring.selectors import recent_scores
+    from generator.scorer import threshold_for_share
+
+    earlier = recent_scores(
+        version=version, temperature=temperature, limit=max(CALIBRATION_DRAWS - len(scores), 0)
+    )
+    pooled = np.concatenate([scores, earlier])  # (len(scores) + len(earlier),)
+    if len(pooled) < CALIBRATION_MIN:
+        return threshold_for_share(entry[1], keep_share)
+    return float(np.quantile(pooled, 1.0 - keep_share))
+
+
+def _score(entry, *, drawings, stored, temperature: float) -> np.ndarray:
     from facegallery.core import decoders
     from facegallery.gallery.services.faces import stored_strokes
     from facegallery.scoring.services.features import feature_batch
-    from generator.scorer import predict, threshold_for_share
+    from generator.scorer import predict
 
     net, config, generator_name = entry
     scale = decoders.decoder_get(generator_name).scale_factor
@@ -156,7 +176,7 @@ def _score(
         scale_factor=scale,
         generator_name=generator_name,
     )
-    return predict(net, batch), threshold_for_share(config, keep_share)
+    return predict(net, batch)
 
 
 def expected_admit_rate(*, enabled: bool) -> float:

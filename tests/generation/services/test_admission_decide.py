@@ -9,7 +9,11 @@ import pytest
 
 from facegallery.core import decoders
 from facegallery.gallery.models import Face, FaceStatus, GenerationSettings
-from facegallery.generation.services.admission import admission_decide, expected_admit_rate
+from facegallery.generation.services.admission import (
+    admission_cache_clear,
+    admission_decide,
+    expected_admit_rate,
+)
 from facegallery.generation.services.batches import face_generate_batch
 from facegallery.scoring.models import ScorerVersion
 from generator.sampling import sample_faces
@@ -55,7 +59,8 @@ def test_it_keeps_the_top_share_and_explores_the_rest(drawn_faces, fresh_drawing
         0.2
     }
     assert 0.05 < explored[~above].mean() < 0.4
-    assert 0.1 < above.mean() < 0.6  # about the kept 30% of these draws
+    # The threshold is calibrated on these very draws (no earlier ones at 0.4): 30% of them.
+    assert above.mean() == pytest.approx(0.3, abs=0.01)
     assert expected_admit_rate(enabled=True) == pytest.approx(0.3 + 0.2 * 0.7)
     assert expected_admit_rate(enabled=False) == 1.0
 
@@ -114,3 +119,38 @@ def test_filtered_faces_are_inserted_but_not_shown(drawn_faces):
     assert new.count() == result.generated == 40
     assert new.filter(status=FaceStatus.FILTERED).count() == 40 - result.admitted > 0
     assert not new.filter(scorer_version__isnull=True).exists()
+
+
+def test_the_threshold_follows_the_scores_of_recent_draws_at_the_temperature(
+    drawn_faces, fresh_drawings
+):
+    store_scorer(version=1, labels_of=lambda strokes: float(strokes >= 6))
+    _settings(keep=0.3, explore=0.0)
+    first = admission_decide(drawings=fresh_drawings, temperature=0.4)
+    scores = np.array([d.score for d in first])
+    # Earlier draws at 0.4 that this version scored higher than any of these (the scores
+    # drifted up): the threshold moves up with them, and fewer of these faces pass.
+    high = float(scores.max())
+    Face.objects.filter(pk__in=[f.pk for f in drawn_faces]).update(
+        scorer_version=1, temperature=0.4, score=min(high + 0.01, 1.0)
+    )
+    later = admission_decide(drawings=fresh_drawings, temperature=0.4)
+    assert [d.score for d in later] == pytest.approx(scores.tolist())
+    passed = np.mean([d.status == FaceStatus.VISIBLE for d in later])
+    assert passed < 0.3
+    # Another temperature has no history: its own batch sets it, 30% again.
+    other = admission_decide(drawings=fresh_drawings, temperature=0.7)
+    assert np.mean([d.status == FaceStatus.VISIBLE for d in other]) == pytest.approx(0.3, abs=0.01)
+
+
+def test_a_small_batch_without_history_uses_the_training_time_quantiles(
+    drawn_faces, fresh_drawings
+):
+    stored = store_scorer(version=1, labels_of=lambda strokes: float(strokes >= 6))
+    ScorerVersion.objects.filter(pk=stored.pk).update(
+        config={**stored.config, "score_quantiles": [2.0] * 101}  # no probability reaches it
+    )
+    admission_cache_clear()  # a worker loads a version once: this one changed in place
+    _settings(keep=0.3, explore=0.0)
+    few = admission_decide(drawings=fresh_drawings[:20], temperature=0.4)
+    assert {d.status for d in few} == {FaceStatus.FILTERED}
