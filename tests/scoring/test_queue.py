@@ -44,6 +44,12 @@ def test_hidden_and_filtered_faces_are_never_offered():
     assert face_get_next_for_voting(voter="anon:me") is None
 
 
+def next_id(voter: str) -> int:
+    face = face_get_next_for_voting(voter=voter)
+    assert face is not None
+    return face.pk
+
+
 def test_the_held_out_faces_in_sql_are_the_held_out_faces_of_training(settings):
     faces = FaceFactory.create_batch(60)
     ids = np.array([f.pk for f in faces])
@@ -60,10 +66,10 @@ def test_the_scorer_never_picks_a_held_out_face_for_labelling(settings, monkeypa
     for face, h in zip(faces, held, strict=True):  # held-out faces: the most uncertain of all
         Face.objects.filter(pk=face.pk).update(score=0.5 if h else 0.9)
     monkeypatch.setattr("facegallery.scoring.selectors.random.random", lambda: 0.0)
-    picks = {face_get_next_for_voting(voter="anon:me").pk for _ in range(20)}
+    picks = {next_id("anon:me") for _ in range(20)}
     assert picks and not picks & set(ids[held].tolist())
     # Held-out faces are still labelled, through the queue's uniform part.
     monkeypatch.undo()
     Face.objects.update(score=None)  # nothing uncertain: the uniform part only
-    uniform = {face_get_next_for_voting(voter="anon:me").pk for _ in range(60)}
+    uniform = {next_id("anon:me") for _ in range(60)}
     assert uniform & set(ids[held].tolist())
