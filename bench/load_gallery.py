@@ -204,13 +204,14 @@ def vote_rows() -> int:
 
 
 def counters_mismatched(face_ids: list[int]) -> int:
-    """Faces among `face_ids` whose counters differ from their (non-voided) vote rows."""
+    """Faces among `face_ids` whose counters differ from their counted vote rows (not
+    voided; a pending vote, or one over its prefix's cap, is a row the counters leave out)."""
     from django.db.models import Count, F, Q
 
     from facegallery.gallery.models import Face
 
     counted = Face.objects.filter(pk__in=face_ids).annotate(
-        rows=Count("votes", filter=Q(votes__voided=False))
+        rows=Count("votes", filter=Q(votes__voided=False, votes__counted=True))
     )
     return counted.exclude(rows=F("interesting_count") + F("boring_count")).count()
 
