@@ -60,8 +60,9 @@ def _spread(values: np.ndarray, groups: np.ndarray, weights: np.ndarray, n: int)
     return np.where(count > 1, std / np.maximum(mean, _EPS), 0.0)
 
 
-class _Points:
-    """The batch's points concatenated, with per-point face and stroke ids and positions."""
+class PointTable:
+    """The batch's points concatenated, with per-point face and stroke ids and positions
+    (generator/stroke_table.py builds its per-stroke geometry on it)."""
 
     def __init__(self, drawings: Sequence[np.ndarray]) -> None:
         self.n = len(drawings)
@@ -88,7 +89,7 @@ class _Points:
         self.stroke_face = self.face[self.stroke_start]  # (S,)
 
 
-def _bbox(p: _Points) -> tuple[np.ndarray, np.ndarray]:
+def _bbox(p: PointTable) -> tuple[np.ndarray, np.ndarray]:
     lo = np.zeros((p.n, 2))
     hi = np.zeros((p.n, 2))
     nonempty = p.counts > 0
@@ -99,7 +100,7 @@ def _bbox(p: _Points) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def _turning(p: _Points) -> tuple[np.ndarray, np.ndarray]:
+def _turning(p: PointTable) -> tuple[np.ndarray, np.ndarray]:
     """(P,) |angle| between the drawn move into each point and the drawn move before it."""
     d = np.diff(p.xy, axis=0, prepend=np.zeros((1, 2)))  # (P, 2) moves (wrong on first, masked)
     prev = np.concatenate([np.zeros((1, 2)), d[:-1]])
@@ -109,7 +110,7 @@ def _turning(p: _Points) -> tuple[np.ndarray, np.ndarray]:
     return np.where(both, np.abs(np.arctan2(cross, dot)), 0.0), both
 
 
-def _stroke_shapes(p: _Points) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _stroke_shapes(p: PointTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per stroke: (ink, closed flag, circularity 4 pi A / P^2 with the closing gap)."""
     s, ns = p.stroke, p.num_strokes_total
     ink = np.bincount(s, weights=p.seg * p.drawn, minlength=ns)
@@ -128,7 +129,7 @@ def _stroke_shapes(p: _Points) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ink, closed, np.clip(circ, 0.0, 1.0)
 
 
-def _asymmetry(p: _Points, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _asymmetry(p: PointTable, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Left-right asymmetry of the ink (drawn segments' midpoints, weighted by length, on a
     grid over the bounding box) and the centroid's offset from the box centre."""
     size = np.maximum(hi - lo, _EPS)[p.face]  # (P, 2)
@@ -147,14 +148,14 @@ def _asymmetry(p: _Points, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, 
 
 def drawing_stats(drawings: Sequence[np.ndarray]) -> np.ndarray:
     """(B, len(STAT_NAMES)) float32 statistics, one row per drawing (zeros for an empty one)."""
-    return np.concatenate([_stats(_Points(chunk)) for chunk in _chunks(drawings)])
+    return np.concatenate([_stats(PointTable(chunk)) for chunk in _chunks(drawings)])
 
 
 def featurize(drawings: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(drawing_stats, raster) of a batch, sharing the concatenation work."""
     stats, rasters = [], []
     for chunk in _chunks(drawings):
-        p = _Points(chunk)
+        p = PointTable(chunk)
         stats.append(_stats(p))
         rasters.append(_raster(p))
     return np.concatenate(stats), np.concatenate(rasters)
@@ -166,7 +167,7 @@ def _chunks(drawings: Sequence[np.ndarray]) -> list[Sequence[np.ndarray]]:
     return [drawings[s : s + _CHUNK] for s in range(0, max(len(drawings), 1), _CHUNK)]
 
 
-def _stats(p: _Points) -> np.ndarray:
+def _stats(p: PointTable) -> np.ndarray:
     n = p.n
     if not len(p.xy):  # only empty drawings
         return np.zeros((n, len(STAT_NAMES)), np.float32)
@@ -215,10 +216,10 @@ def _group_max(values: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
 def raster(drawings: Sequence[np.ndarray], size: int = RASTER_SIZE) -> np.ndarray:
     """(B, size, size) float32 ink histograms: points and segment midpoints on a square canvas
     fitted to each drawing's bounding box (aspect kept), log-scaled to about [0, 1]."""
-    return np.concatenate([_raster(_Points(chunk), size) for chunk in _chunks(drawings)])
+    return np.concatenate([_raster(PointTable(chunk), size) for chunk in _chunks(drawings)])
 
 
-def _raster(p: _Points, size: int = RASTER_SIZE) -> np.ndarray:
+def _raster(p: PointTable, size: int = RASTER_SIZE) -> np.ndarray:
     lo, hi = _bbox(p)
     side = np.maximum((hi - lo).max(axis=1), _EPS)  # (B,)
     centre = (lo + hi) / 2

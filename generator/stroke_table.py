@@ -18,6 +18,8 @@ from functools import cached_property
 
 import numpy as np
 
+from generator.features import PointTable
+
 _EPS = 1e-9
 
 
@@ -25,28 +27,16 @@ class StrokeTable:
     """Points (P), strokes (S) and faces (B) of a batch; arrays named by what they index."""
 
     def __init__(self, drawings: Sequence[np.ndarray]) -> None:
-        self.n = len(drawings)
-        self.counts = np.array([len(d) for d in drawings], dtype=np.int64)  # (B,)
-        pts = (
-            np.concatenate([np.asarray(d, np.float64).reshape(-1, 3) for d in drawings])
-            if self.counts.sum()
-            else np.zeros((0, 3))
-        )  # (P, 3)
-        self.point_face = np.repeat(np.arange(self.n), self.counts)  # (P,)
-        starts = np.cumsum(self.counts) - self.counts  # (B,) first point of each face
-        first = np.zeros(len(pts), bool)
-        first[starts[self.counts > 0]] = True
-        cum = np.cumsum(pts[:, :2], axis=0)  # (P, 2)
-        offset = np.concatenate([np.zeros((1, 2)), cum])[starts]  # (B, 2) sums before each face
-        self.xy = cum - np.repeat(offset, self.counts, axis=0)  # (P, 2) absolute per face
-        lifted = np.concatenate([[True], pts[:-1, 2] > 0.5])  # pen up before this point
-        self.stroke_start = lifted | first  # (P,)
-        self.drawn = ~self.stroke_start  # (P,) the move into this point is drawn
-        self.point_stroke = np.cumsum(self.stroke_start) - 1  # (P,)
+        points = PointTable(drawings)
+        self.n, self.counts, self.xy = points.n, points.counts, points.xy  # (B,), (P, 2)
+        self.point_face = points.face  # (P,)
+        self.stroke_start = points.stroke_start  # (P,)
+        self.drawn = points.drawn  # (P,) the move into this point is drawn
+        self.point_stroke = points.stroke  # (P,)
         self.start_index = np.flatnonzero(self.stroke_start)  # (S,)
         self.num_strokes = len(self.start_index)
-        self.stroke_face = self.point_face[self.start_index]  # (S,)
-        self.seg = np.hypot(*pts[:, :2].T) * self.drawn  # (P,) drawn length into each point
+        self.stroke_face = points.stroke_face  # (S,)
+        self.seg = points.seg * self.drawn  # (P,) drawn length into each point
 
     # ---- per stroke -------------------------------------------------------------------------
 
