@@ -21,6 +21,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("gallery",),  # faces, their pictures and ranking columns, generation settings rows
     ("voting",),  # votes, reports, blocks, voter identity, rate limits
     ("scoring",),  # the scorer trained from votes, vote mode's queue
+    ("tuning",),  # generator versions tuned from votes: training, rails, rollout
     ("generation",),  # the tick, the batch task, admission, simulate_voters
     ("moderation", "exports", "api", "pages"),  # what people use: admin, datasets, API, pages
 ]

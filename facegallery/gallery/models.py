@@ -30,6 +30,71 @@ class GeneratorModel(models.Model):
         return f"{self.name} ({self.sha256[:12]})"
 
 
+class VersionStatus(models.IntegerChoices):
+    """Where a generator version stands (facegallery/tuning). Only ACTIVE and CANDIDATE draw."""
+
+    TRAINED = 1, "trained"  # rails not checked yet
+    FAILED_RAILS = 2, "failed rails"  # kept for inspection, never drawn with
+    CANDIDATE = 3, "candidate"  # drawing its rollout share of batches
+    ACTIVE = 4, "active"  # draws every batch the candidate does not
+    REJECTED = 5, "rejected"  # lost its rollout
+    RETIRED = 6, "retired"  # was active, replaced by a later version
+
+
+class GeneratorVersion(models.Model):
+    """The base decoder fine-tuned from votes (facegallery/tuning): drawn with in place of the
+    base weights once its rails hold and it wins a rollout. No row active: the base draws."""
+
+    version = models.PositiveIntegerField(unique=True)
+    base = models.ForeignKey(GeneratorModel, on_delete=models.PROTECT, related_name="versions")
+    # torch.save(SketchDecoder.state_dict()) bytes, loaded with weights_only=True over the
+    # base decoder (whose sha256 is base.sha256).
+    artifact = models.BinaryField()
+    method = models.CharField(max_length=32, help_text="how it was tuned, e.g. dpo")
+    config = models.JSONField(default=dict)
+    votes_seen = models.PositiveIntegerField(default=0)
+    max_vote_id = models.BigIntegerField(null=True, blank=True)
+    pairs = models.PositiveIntegerField(default=0, help_text="preference pairs trained on")
+    # Rails and training figures (human and base-sample NLL against the base's, diversity).
+    metrics = models.JSONField(default=dict)
+    status = models.PositiveSmallIntegerField(
+        choices=VersionStatus.choices, default=VersionStatus.TRAINED
+    )
+    rollout_share = models.FloatField(
+        default=0.0, help_text="share of batches a candidate draws during its rollout"
+    )
+    note = models.CharField(max_length=300, blank=True)
+    seconds = models.FloatField(default=0.0, help_text="training time")
+    created = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status=4), name="generator_version_one_active"
+            ),
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status=3), name="generator_version_one_candidate"
+            ),
+            models.CheckConstraint(
+                condition=Q(rollout_share__gte=0, rollout_share__lte=1),
+                name="generator_version_rollout_share",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"generator v{self.version}"
+
+
+class FaceOrigin(models.IntegerChoices):
+    """What started a face's drawing."""
+
+    GENERATED = 1, "generated"  # the continuous pipeline, from the start token
+    MORE_LIKE_THIS = 2, "more like this"  # primed with another face's first strokes
+    VISITOR_PRIMED = 3, "visitor primed"  # primed with strokes a visitor drew ("finish my drawing")
+
+
 class FaceStatus(models.IntegerChoices):
     VISIBLE = 1, "visible"
     FILTERED = 2, "filtered"  # rejected by the scoring filter: kept for training, never shown
@@ -70,6 +135,29 @@ class Face(models.Model):
     # Faces drawn before precisions existed were all float32, hence the default.
     precision = models.PositiveSmallIntegerField(
         choices=FacePrecision.choices, default=FacePrecision.FLOAT32
+    )
+    # The tuned version that drew it (null: the base weights). A face is reproducible from
+    # (generator, version, seed, temperature, precision) and, for a primed face, the prime
+    # strokes of its batch (batch id = seed // GenerationBatch.SEED_STRIDE).
+    # No full index: most faces have neither; partial indexes below cover the rest.
+    generator_version = models.ForeignKey(
+        GeneratorVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="faces",
+        db_index=False,
+    )
+    origin = models.PositiveSmallIntegerField(
+        choices=FaceOrigin.choices, default=FaceOrigin.GENERATED
+    )
+    primed_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="primed_faces",
+        db_index=False,
     )
     strokes = models.BinaryField(help_text="packed integer stroke-3, Quick, Draw! pixels")
     num_points = models.PositiveSmallIntegerField()
@@ -132,6 +220,16 @@ class Face(models.Model):
             ),
             # Admin: list by status, newest first.
             models.Index(fields=["status", "-id"], name="face_status_newest"),
+            models.Index(
+                fields=["generator_version", "-id"],
+                condition=Q(generator_version__isnull=False),
+                name="face_by_version",
+            ),
+            models.Index(
+                fields=["primed_from", "-id"],
+                condition=Q(primed_from__isnull=False),
+                name="face_primed_from",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -210,6 +308,20 @@ class GenerationBatch(models.Model):
     SEED_STRIDE = 1024
 
     generator = models.ForeignKey(GeneratorModel, on_delete=models.PROTECT)
+    generator_version = models.ForeignKey(
+        GeneratorVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="batches"
+    )
+    # Primed batches ("more like this", "finish my drawing") continue these strokes (packed
+    # integer stroke-3, pixels, as Face.strokes) instead of starting from the start token.
+    origin = models.PositiveSmallIntegerField(
+        choices=FaceOrigin.choices, default=FaceOrigin.GENERATED
+    )
+    prime = models.BinaryField(null=True, blank=True)
+    primed_from = models.ForeignKey(
+        "Face", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Who asked for a primed batch (a voter key): rate limits and "your drawings".
+    requester = models.CharField(max_length=64, blank=True)
     count = models.PositiveIntegerField()
     temperature = models.FloatField()
     status = models.PositiveSmallIntegerField(
