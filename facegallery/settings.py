@@ -347,8 +347,6 @@ SCORER_MIN_VOTES_PER_FACE = env_int("FACEGALLERY_SCORER_MIN_VOTES", 1, minimum=1
 SCORER_MIN_TRAINING_FACES = env_int("FACEGALLERY_SCORER_MIN_FACES", 150, minimum=10)
 # Share of labelled faces held out (fixed by face id) to compare versions, percent.
 SCORER_HOLDOUT_PERCENT = env_int("FACEGALLERY_SCORER_HOLDOUT_PERCENT", 20, minimum=5)
-# The learned raster encoder joins the hand-made features from this many labelled faces on.
-SCORER_ENCODER_MIN_FACES = env_int("FACEGALLERY_SCORER_ENCODER_MIN_FACES", 1500, minimum=0)
 # The generator's NLL as a feature (costs a decoder pass per face, computed once and cached).
 SCORER_USE_NLL = env_bool("FACEGALLERY_SCORER_USE_NLL", True)
 # Votes beyond this many on one face add no more weight (a viral face must not dominate).

@@ -151,10 +151,15 @@ def export_face_chunks(
         )
 
 
+# The votes a dataset holds: the ones the faces' counters (and so their labels) count. Voided
+# votes never are; pending ones (a fresh voter's, or over a prefix's cap) may be later.
+EXPORTED_VOTES = Q(voided=False, counted=True)
+
+
 def export_vote_queryset(filters: FaceFilters, *, id_bound: int) -> QuerySet[Vote]:
-    """Non-voided votes on the selected faces (voided votes are never exported)."""
+    """Counted votes on the selected faces: a face's vote lines add up to its counters."""
     faces = export_face_queryset(filters).filter(id__lte=id_bound)
-    return Vote.objects.filter(voided=False, face__in=faces.values("id"))
+    return Vote.objects.filter(EXPORTED_VOTES, face__in=faces.values("id"))
 
 
 def export_vote_count(filters: FaceFilters, *, id_bound: int) -> int:
@@ -174,7 +179,7 @@ def export_vote_chunks(
     then vote id order; one query per chunk of faces, each served by the (face, voter)
     index, rather than one semi-join of every face per chunk of votes."""
     faces = export_face_queryset(filters).filter(id__lte=id_bound).order_by("id")
-    votes = Vote.objects.filter(voided=False).annotate(created_text=_VOTE_CREATED)
+    votes = Vote.objects.filter(EXPORTED_VOTES).annotate(created_text=_VOTE_CREATED)
     last = 0
     while True:
         ids = list(faces.filter(id__gt=last).values_list("id", flat=True)[:chunk_size])

@@ -33,7 +33,7 @@ class Dataset:
 @pytest.fixture
 def dataset(db) -> Dataset:
     """40 faces a day apart, the eighth blank, with votes of visitors and users (and one
-    voided vote each), two hidden and one filtered."""
+    voided and one pending vote each), two hidden and one filtered."""
     drawings = [BLANK if i == 7 else drawn for i, drawn in enumerate(real_drawings() * 8)]
     faces = FaceFactory.create_batch(COPIES, drawings=drawings, temperature=0.5)
     now = timezone.now()
@@ -44,6 +44,10 @@ def dataset(db) -> Dataset:
         votes += VoteFactory.build_batch((k * 3) % 5, face=face, label="boring", signed_in=True)
         # A voided vote never counts and is never exported.
         votes.append(VoteFactory.build(face=face, voter="anon:spammer", voided=True))
+        # A fresh voter's pending vote is not counted yet, so it is not in the dataset either.
+        votes.append(
+            VoteFactory.build(face=face, voter="anon:newcomer", counted=False, trusted=False)
+        )
     votes_insert(votes)
     Face.objects.filter(pk__in=[faces[3].pk, faces[9].pk]).update(status=FaceStatus.HIDDEN)
     Face.objects.filter(pk=faces[10].pk).update(status=FaceStatus.FILTERED)

@@ -13,7 +13,6 @@ def fast_scoring(settings):
     """No NLL feature (a decoder pass a face) and small minimums, so tests train in seconds."""
     settings.SCORER_USE_NLL = False
     settings.SCORER_MIN_TRAINING_FACES = 20
-    settings.SCORER_ENCODER_MIN_FACES = 10**6
     settings.SCORER_HOLDOUT_PERCENT = 25
     return settings
 

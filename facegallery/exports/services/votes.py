@@ -1,4 +1,4 @@
-"""Votes JSONL: one non-voided vote a line, for agreement studies.
+"""Votes JSONL: one counted vote a line (its face's counters count it), for agreement studies.
 
 ``{"face_id": 12, "label": "interesting", "created": "2025-...Z", "voter": "<hex>"}``.
 The voter is HMAC-SHA256(VOTER_HASH_SALT, "export:" + voter string): stable across exports

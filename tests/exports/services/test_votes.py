@@ -1,4 +1,4 @@
-"""Votes JSONL: one non-voided vote a line, voters as salted hashes only."""
+"""Votes JSONL: one counted vote a line, voters as salted hashes only."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def test_each_counted_vote_is_a_line_with_a_salted_voter_hash(dataset, tmp_path)
     text = (out / "votes.jsonl").read_text()
     lines = [json.loads(line) for line in text.splitlines()]
     exported_faces = {f.pk for f in dataset.exported()}
-    expected = Vote.objects.filter(voided=False, face_id__in=exported_faces).order_by(
+    expected = Vote.objects.filter(voided=False, counted=True, face_id__in=exported_faces).order_by(
         "face_id", "id"
     )
     assert len(lines) == expected.count() > 0
@@ -34,5 +34,6 @@ def test_each_counted_vote_is_a_line_with_a_salted_voter_hash(dataset, tmp_path)
     assert "anon:" not in text and "user:" not in text  # no raw voter strings
     assert salted_hash("anon:spammer") not in text
     assert salted_hash("export:anon:spammer") not in text  # voided votes are left out
+    assert salted_hash("export:anon:newcomer") not in text  # and so are pending ones
     ip_hashes = set(Vote.objects.exclude(ip_hash="").values_list("ip_hash", flat=True))
     assert not any(h in text for h in ip_hashes)
