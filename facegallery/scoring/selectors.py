@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Count, F, Func, Q
+from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q
 from django.db.models.expressions import RawSQL
 
 from facegallery.gallery.models import Face, FaceStatus
@@ -161,10 +161,17 @@ def not_held_out() -> RawSQL:
 
 
 def _uncertain_faces(*, exclude_ids: Iterable[int], voter: str):
+    # The pool is faces with no *counted* vote; a face with a pending vote (a fresh voter's,
+    # counted later) stays in it. Without the Exists, every fresh visitor would be sent to
+    # the same few most uncertain faces until their votes count, and a crowd behind one
+    # address would meet there and run into its per-face cap.
     candidates = (
-        face_pool().filter(not_held_out(), score__isnull=False).exclude(pk__in=list(exclude_ids))
+        face_pool()
+        .filter(not_held_out(), score__isnull=False)
+        .exclude(pk__in=list(exclude_ids))
+        .exclude(Exists(Vote.objects.filter(face=OuterRef("pk"), voided=False)))
     )
-    if voter:
+    if voter:  # its own voided votes too: it was theirs
         candidates = candidates.exclude(votes__voter=voter)
     return candidates.order_by(Func(F("score") - 0.5, function="ABS"), "id")
 

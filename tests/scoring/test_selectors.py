@@ -9,7 +9,7 @@ from facegallery.scoring.queue import face_get_next_for_voting
 from facegallery.scoring.selectors import loop_history, uncertain_face_ids, uncertain_face_pick
 from facegallery.voting.models import Label
 from facegallery.voting.services import vote_cast
-from tests.factories import FaceFactory
+from tests.factories import FaceFactory, VoteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +39,15 @@ def test_voted_hidden_and_excluded_faces_are_not_uncertain_candidates(scored_fac
     Face.objects.filter(pk=scored_faces[0.9].pk).update(status=FaceStatus.HIDDEN)
     ids = uncertain_face_ids(limit=10, exclude_ids=[scored_faces[0.05].pk], voter="anon:b")
     assert ids == [scored_faces[0.4].pk]
+
+
+def test_a_face_with_a_pending_vote_is_no_longer_an_uncertain_candidate(scored_faces, settings):
+    settings.SCORER_HOLDOUT_PERCENT = 0
+    VoteFactory.create(face=scored_faces[0.55], counted=False, trusted=False)
+    assert Face.objects.get(pk=scored_faces[0.55].pk).total_votes == 0  # still in the pool
+    assert uncertain_face_ids(limit=10, voter="anon:other") == [
+        scored_faces[s].pk for s in (0.4, 0.9, 0.05)
+    ]
 
 
 def test_vote_mode_sends_part_of_its_queue_to_uncertain_faces(scored_faces, settings):
