@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +27,17 @@ TEMPERATURE = 0.4
 QUICK = TuningConfig(epochs=1, batch_size=16, seed=3)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread() -> Iterator[None]:
+    """One torch thread: two spin-wait, and ran 5x slower, on the shared 2-core machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def decoder(face_model_path: Path) -> SketchDecoder:
-    torch.set_num_threads(2)
     return load_decoder(face_model_path)
 
 
