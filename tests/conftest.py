@@ -88,11 +88,13 @@ def client():
 
 @pytest.fixture
 def drawn_faces(db) -> list:
-    """48 different real faces at two temperatures (the real generation service, filter
-    inactive): enough for a real scorer to learn from."""
-    from tests.factories import faces_drawn
+    """48 different real faces at two temperatures, 24 at 0.2 then 24 at 0.6, visible and
+    unscored: enough for a real scorer to learn from. Drawn by the real generation service
+    once a test session (factories.drawn_drawings), then copied under fresh seeds."""
+    from tests.factories import FaceFactory, drawn_drawings
 
-    return faces_drawn(24, temperature=0.2) + faces_drawn(24, temperature=0.6)
+    drawings = drawn_drawings()
+    return FaceFactory.create_batch(len(drawings), drawings=drawings)
 
 
 @pytest.fixture

@@ -24,7 +24,13 @@ from django.test import Client
 from django.utils import timezone
 from factory.django import DjangoModelFactory, Password
 
-from facegallery.gallery.models import Face, GenerationBatch, GeneratorModel
+from facegallery.gallery.models import (
+    Face,
+    GenerationBatch,
+    GeneratorModel,
+    GeneratorVersion,
+    VersionStatus,
+)
 from facegallery.generation.services.batches import face_generate_batch, generator_model_get
 from facegallery.moderation.roles import MODERATORS_GROUP
 from facegallery.scoring.models import ScorerVersion
@@ -77,6 +83,32 @@ def real_drawings() -> list[Drawing]:
             )
             transaction.set_rollback(True)
     return _drawings
+
+
+# The batch ids of drawn_drawings(): fixed and beyond any test's, like DRAWINGS_BATCH_ID.
+DRAWN_BATCH_IDS = {0.2: DRAWINGS_BATCH_ID + 1, 0.6: DRAWINGS_BATCH_ID + 2}
+DRAWN_PER_TEMPERATURE = 24
+_drawn: list[Drawing] = []
+
+
+def drawn_drawings() -> list[Drawing]:
+    """48 different faces, 24 at temperature 0.2 then 24 at 0.6, drawn by the real generation
+    service (no filter) the first time a test asks, in a rolled-back transaction as
+    real_drawings(); every later test copies them instead of drawing them again."""
+    if not _drawn:
+        with transaction.atomic():
+            for temperature, batch_id in DRAWN_BATCH_IDS.items():
+                batch = GenerationBatchFactory.create(
+                    id=batch_id, count=DRAWN_PER_TEMPERATURE, temperature=temperature
+                )
+                face_generate_batch(batch_id=batch.pk)
+                drawn = Face.objects.filter(seed__in=batch.seeds).order_by("seed")
+                _drawn.extend(
+                    Drawing(bytes(f.strokes), f.num_points, f.num_strokes, f.temperature)
+                    for f in drawn
+                )
+            transaction.set_rollback(True)
+    return _drawn
 
 
 def faces_drawn(count: int, *, temperature: float = 0.3) -> list[Face]:
@@ -195,6 +227,29 @@ class ModeratorFactory(UserFactory):
 class SuperuserFactory(UserFactory):
     is_staff = True
     is_superuser = True
+
+
+class GeneratorVersionFactory(DjangoModelFactory[GeneratorVersion]):
+    """A generator version tuned from the face decoder, fresh from training: its rails passed
+    (`rails_passed=False`: failed, status FAILED_RAILS). No weights unless `artifact` is given
+    (tests/tuning/conftest.py tunes real ones)."""
+
+    class Meta:
+        model = GeneratorVersion
+
+    class Params:
+        rails_passed = True
+
+    version = factory.Sequence(lambda n: n + 1)
+    base = factory.LazyFunction(face_generator)
+    artifact = b""
+    method = "dpo"
+    metrics = factory.LazyAttribute(
+        lambda row: {"rails": {"passed": row.rails_passed, "checks": []}}
+    )
+    status = factory.LazyAttribute(
+        lambda row: VersionStatus.TRAINED if row.rails_passed else VersionStatus.FAILED_RAILS
+    )
 
 
 # --- Visitors ---------------------------------------------------------------------------------
