@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     # The apps are layers: each imports only the ones listed above it
     # (tests/test_layers.py). generation needs scoring; the last four present the rest.
     "facegallery.scoring",
+    "facegallery.tuning",
     "facegallery.generation",
     "facegallery.moderation",
     "facegallery.exports",
@@ -355,6 +356,48 @@ SCORER_RETRAIN_CHECK_SECONDS = float(env_int("FACEGALLERY_SCORER_CHECK_SECONDS",
 CELERY_BEAT_SCHEDULE["scorer-retrain-if-due"] = {
     "task": "scoring.scorer_retrain_if_due",
     "schedule": SCORER_RETRAIN_CHECK_SECONDS,
+}
+
+# --- Generator tuning (facegallery/tuning): versions of the decoder tuned from votes ------------
+
+# Train a version once this many new counted, non-voided votes arrived since the last one
+# (checked every TUNING_CHECK_SECONDS; never while a rollout is running).
+TUNING_MIN_NEW_VOTES = env_int("FACEGALLERY_TUNING_MIN_NEW_VOTES", 500, minimum=1)
+TUNING_CHECK_SECONDS = float(env_int("FACEGALLERY_TUNING_CHECK_SECONDS", 900, minimum=5))
+# No version is tuned from fewer liked (or fewer disliked) faces than this.
+TUNING_MIN_FACES = env_int("FACEGALLERY_TUNING_MIN_FACES", 20, minimum=1)
+# Passes over the voted faces in one training run (generator.tuning.TuningConfig.epochs;
+# 0: its default).
+TUNING_EPOCHS = env_int("FACEGALLERY_TUNING_EPOCHS", 0, minimum=0)
+# Held-out human Quick, Draw! faces (simplified ndjson) the rails measure NLL on. Not shipped
+# in the repository: CI reads ../shared's sample; production points this at its own held-out
+# file (README, "Generator versions"). Without it no version is trained.
+TUNING_RAILS_HUMAN_FACES = Path(
+    env_str(
+        "FACEGALLERY_TUNING_RAILS_HUMAN_FACES",
+        str(BASE_DIR.parent / "shared" / "data" / "quickdraw_face_sample.ndjson"),
+    )
+)
+# A version that passed its rails starts a rollout by itself when none is running.
+TUNING_AUTO_ROLLOUT = env_bool("FACEGALLERY_TUNING_AUTO_ROLLOUT", True)
+# Share of new batches a candidate draws during its rollout, percent.
+TUNING_ROLLOUT_PERCENT = env_int("FACEGALLERY_TUNING_ROLLOUT_PERCENT", 20, minimum=1)
+# The rollout's decision: counted votes each arm needs before a decision, and the candidate's
+# votes after which it is rejected unless it has won (checked every TUNING_DECIDE_SECONDS).
+TUNING_ROLLOUT_MIN_VOTES = env_int("FACEGALLERY_TUNING_ROLLOUT_MIN_VOTES", 300, minimum=1)
+TUNING_ROLLOUT_MAX_VOTES = env_int("FACEGALLERY_TUNING_ROLLOUT_MAX_VOTES", 3000, minimum=1)
+TUNING_DECIDE_SECONDS = float(env_int("FACEGALLERY_TUNING_DECIDE_SECONDS", 300, minimum=5))
+# Training runs on a queue of its own, so a long run never holds up generation's batches:
+# docker-compose's `tuner` worker consumes it (one process, restarted after each run to give
+# its memory back); `make run`'s worker consumes both queues.
+CELERY_TASK_ROUTES = {"tuning.version_train": {"queue": "tuning"}}
+CELERY_BEAT_SCHEDULE["tuning-version-train"] = {
+    "task": "tuning.version_train",
+    "schedule": TUNING_CHECK_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["tuning-rollout-decide"] = {
+    "task": "tuning.rollout_decide",
+    "schedule": TUNING_DECIDE_SECONDS,
 }
 
 # --- Admin login protection: django-axes (facegallery/moderation) ------------------------------

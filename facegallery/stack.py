@@ -223,6 +223,9 @@ def run(args: argparse.Namespace) -> int:
             [
                 *celery,
                 "worker",
+                # celery: generation and the rest; tuning: generator training (settings).
+                "--queues",
+                "celery,tuning",
                 "--concurrency",
                 str(args.workers),
                 "--hostname",

@@ -28,6 +28,7 @@ from facegallery.gallery.models import (
     FaceStatus,
     GenerationSettings,
     GeneratorModel,
+    VersionStatus,
 )
 from facegallery.moderation.actions import FACE_OPERATIONS
 from facegallery.moderation.models import (
@@ -40,7 +41,7 @@ from facegallery.moderation.models import (
 from facegallery.scoring.models import ScorerVersion
 from facegallery.voting.models import Block, Vote
 from facegallery.voting.services import report_create, vote_cast
-from tests.factories import FaceFactory, GenerationBatchFactory
+from tests.factories import FaceFactory, GenerationBatchFactory, GeneratorVersionFactory
 from tests.security.moderator_rights import MODERATOR_MAY_VIEW
 
 pytestmark = [pytest.mark.django_db]
@@ -71,6 +72,8 @@ NOBODY_MAY: dict[Key, set[str]] = {
     ("voting", "vote"): {"add", "delete", "delete_selected"},
     ("voting", "report"): {"add", "delete", "delete_selected"},
     ("scoring", "scorerversion"): {"add"},
+    # Versions come from training, and the faces they drew name them.
+    ("gallery", "generatorversion"): {"add", "delete", "delete_selected"},
     ("moderation", "reportedface"): {"add", "delete", "delete_selected"},
     ("moderation", "moderationevent"): {"add", "delete", "delete_selected"},
     ("moderation", "voidjob"): {"delete", "delete_selected"},
@@ -86,6 +89,7 @@ ACTION_STATE: dict[tuple[Key, str], dict] = {
     (("gallery", "face"), "unhide_faces"): {"status": FaceStatus.HIDDEN},
     (("gallery", "face"), "unfeature_faces"): {"featured": True},
     (("scoring", "scorerversion"), "unpin_version"): {"is_active": True, "pinned": True},
+    (("gallery", "generatorversion"), "stop_rollout"): {"status": VersionStatus.CANDIDATE},
 }
 FACE_OPERATION_STATE: dict[str, dict] = {
     "hide": {}, "unhide": {"status": FaceStatus.HIDDEN}, "feature": {},
@@ -95,6 +99,7 @@ CUSTOM_URLS = {
     "gallery_face_moderate",
     "moderation_suspiciousactivity_act",
     "scoring_scorerversion_retrain",
+    "gallery_generatorversion_train",
     "auth_user_password_change",
 }
 
@@ -160,6 +165,7 @@ def objects(db) -> dict[Key, object]:
             name="spare", sha256="0" * 64, scale_factor=1.0
         ),
         ("gallery", "generationbatch"): GenerationBatchFactory.create(count=1),
+        ("gallery", "generatorversion"): GeneratorVersionFactory.create(),  # rails passed
         ("gallery", "face"): face,
         ("voting", "vote"): Vote.objects.get(face=face),
         ("voting", "report"): report,
@@ -376,6 +382,23 @@ def test_retraining_the_scorer_is_queued_by_superusers_only(
         elif who == "superuser":
             assert response.status_code == 302
             assert response["Location"] == changelist(("scoring", "scorerversion"))
+        else:
+            assert response.status_code == 403, who
+        assert len(queued) == (1 if who == "superuser" else 0), who
+
+
+def test_training_a_generator_version_is_queued_by_superusers_only(
+    clients, django_capture_on_commit_callbacks
+):
+    url = reverse("admin:gallery_generatorversion_train")
+    for who, client in clients.items():
+        with django_capture_on_commit_callbacks() as queued:
+            response = client.post(url)
+        if who in ("anonymous", "visitor"):
+            assert sent_to_admin_login(response), who
+        elif who == "superuser":
+            assert response.status_code == 302
+            assert response["Location"] == changelist(("gallery", "generatorversion"))
         else:
             assert response.status_code == 403, who
         assert len(queued) == (1 if who == "superuser" else 0), who

@@ -28,6 +28,7 @@ def face_build(
     strokes3: np.ndarray,
     stored: bytes,
     precision: str = "float32",
+    generator_version_id: int | None = None,
     status: int = FaceStatus.VISIBLE,
     scorer_version: int | None = None,
     score: float | None = None,
@@ -37,6 +38,7 @@ def face_build(
     """An unsaved Face from normalised stroke-3 and its stored bytes (stored_strokes).
 
     precision: the resolved sampling precision the face was drawn in (generator.precision).
+    generator_version_id: the tuned version that drew it (None: the base weights).
     """
     pen = strokes3[:, 2]
     return Face(
@@ -44,6 +46,7 @@ def face_build(
         seed=seed,
         temperature=temperature,
         precision=FacePrecision.from_name(precision),
+        generator_version_id=generator_version_id,
         strokes=stored,
         num_points=len(strokes3),
         num_strokes=int(pen.sum()) + int(len(pen) > 0 and pen[-1] == 0),

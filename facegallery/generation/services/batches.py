@@ -30,6 +30,8 @@ from facegallery.gallery.models import (
 from facegallery.gallery.selectors import face_pool_count
 from facegallery.gallery.services.faces import face_build, faces_insert, stored_strokes
 from facegallery.generation.services.admission import admission_decide, expected_admit_rate
+from facegallery.tuning.decoders import drawing_decoder_get
+from facegallery.tuning.selectors import version_for_new_batch
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +90,9 @@ def generation_top_up(*, generator_name: str | None = None) -> TopUp:
         ):
             batch = GenerationBatch.objects.create(
                 generator=generator,
+                # The rollout's arm (facegallery/tuning): a candidate, the active version or
+                # the base weights (None). A redispatched batch keeps its arm.
+                generator_version=version_for_new_batch(generator_id=generator.pk),
                 count=config.batch_size,
                 temperature=_draw_temperature(config),
                 dispatched_at=now,
@@ -130,7 +135,9 @@ def face_generate_batch(
     batch = GenerationBatch.objects.select_related("generator").get(pk=batch_id)
     if batch.status == BatchStatus.DONE:
         return BatchResult(batch_id, batch.generated, batch.admitted, already_done=True)
-    decoder = decoders.decoder_get(batch.generator.name)
+    decoder = drawing_decoder_get(
+        generator_name=batch.generator.name, version_id=batch.generator_version_id
+    )
     seeds = list(batch.seeds)
     # Resolved here, on the worker that draws: "auto" depends on this CPU, and the face keeps
     # the answer (a batch retried elsewhere may draw in the other precision; each face says which).
@@ -145,15 +152,22 @@ def face_generate_batch(
     )
     stored = stored_strokes(drawings, batch.generator.scale_factor)  # packed once, used 3x
     # The likelihood came free with the sampling: cache it for the filter and for training.
-    nll_cache_store(
-        generator_name=batch.generator.name, drawings=drawings, stored=stored, step_nlls=step_nlls
-    )
+    # Not a tuned version's: the scorer's feature is the base weights' NLL (the filter
+    # computes that itself for a version's faces).
+    if batch.generator_version_id is None:
+        nll_cache_store(
+            generator_name=batch.generator.name,
+            drawings=drawings,
+            stored=stored,
+            step_nlls=step_nlls,
+        )
     decisions = admission_decide(
         drawings=drawings, temperature=batch.temperature, stored=stored, rng=explore_rng
     )
     faces = [
         face_build(
             generator=batch.generator,
+            generator_version_id=batch.generator_version_id,
             seed=seed,
             temperature=batch.temperature,
             strokes3=strokes3,
@@ -197,6 +211,7 @@ def faces_generate_now(
         size = min(remaining, GenerationBatch.SEED_STRIDE, batch_size)
         batch = GenerationBatch.objects.create(
             generator=generator,
+            generator_version=version_for_new_batch(generator_id=generator.pk, rng=rng),
             count=size,
             temperature=(
                 _draw_temperature(config, rng) if temperature is None else round(temperature, 2)
