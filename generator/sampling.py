@@ -19,6 +19,11 @@ on the machine; "bfloat16" runs both matmuls with bfloat16 operands (float32 acc
 and sampling math; :mod:`generator.step`), about twice as fast on CPUs with native bfloat16;
 "auto" picks bfloat16 exactly there. Float32 and bfloat16 faces for the same seed differ.
 
+Start: by default a face starts from the zero state and S0; ``start`` (a :class:`StartState`,
+made by :mod:`generator.priming`) starts every face of a call from the given state and input
+instead. Each face still draws from its own stream from step 0, so the contract above holds
+with the start state added to it.
+
 Speed: every step runs one fused ``[x, h] @ W`` matmul and one head matmul for all live slots.
 A finished slot is refilled with the next pending seed; once none are pending the batch is
 compacted, so steps are not spent on finished faces (apart from alignment padding).
@@ -114,6 +119,18 @@ def _draw_point(
     return dx, dy, pen
 
 
+@dataclass(frozen=True)
+class StartState:
+    """Where every face of a call starts instead of the zero state and S0 (float32, on the
+    sampler's device): the first input ``x`` (5,) normalised stroke-5 and the state (h, c),
+    each (H,), that reads it. In bfloat16, ``h`` holds the bfloat16-rounded h the sampler keeps
+    (exact when cast back)."""
+
+    x: Tensor  # (5,)
+    h: Tensor  # (H,)
+    c: Tensor  # (H,)
+
+
 @dataclass
 class _Slots:
     """Working batch: R rows, each one face in progress (or idle padding, ``face == -1``)."""
@@ -146,11 +163,21 @@ def _new_slots(
 
 
 def _start_faces(
-    slots: _Slots, step: DecoderStep, rows: Tensor, faces: Tensor, seeds: Tensor
+    slots: _Slots,
+    step: DecoderStep,
+    rows: Tensor,
+    faces: Tensor,
+    seeds: Tensor,
+    start: StartState | None = None,
 ) -> None:
-    """Reset ``rows`` to the zero state and start token, for faces ``faces`` with ``seeds``."""
+    """Reset ``rows`` to the zero state and start token (or to ``start``), for faces ``faces``
+    with ``seeds``."""
     step.reset_inputs(slots.xh, rows)
     slots.c[rows] = 0.0
+    if start is not None:
+        slots.xh[rows, :5] = start.x.to(slots.xh.dtype)
+        slots.xh[rows, 5 : 5 + step.hidden_size] = start.h.to(slots.xh.dtype)
+        slots.c[rows] = start.c
     slots.steps[rows] = 0
     slots.face[rows] = faces
     slots.keys[rows] = rng.face_keys(seeds)
@@ -188,6 +215,7 @@ def sample_faces(
     device: str | torch.device | None = None,
     precision: str = FLOAT32,
     progress: Callable[[int], object] | None = None,
+    start: StartState | None = None,
 ) -> list[np.ndarray]:
     """Draw one face per seed; returns stroke-3 float32 arrays (N_i, 3) in seed order.
 
@@ -200,11 +228,12 @@ def sample_faces(
     faces in progress at once. device: where to compute (default: the decoder's). progress:
     called with the number of faces just finished (e.g. ``tqdm(...).update``). Seeds are taken
     modulo 2**64; seeds in [0, 2**32) are guaranteed distinct random streams. precision:
-    "float32", "bfloat16" or "auto" (see the module docstring).
+    "float32", "bfloat16" or "auto" (see the module docstring). start: the state every face
+    starts from (default: zero state, S0; see :mod:`generator.priming`).
     """
     faces, _ = _sample(
         decoder, seeds, temperature, softmax_temperature, max_seq_len, batch_size, device,
-        precision, progress, track_nll=False,
+        precision, progress, track_nll=False, start=start,
     )  # fmt: skip
     return faces
 
@@ -249,6 +278,7 @@ def _sample(
     progress: Callable[[int], object] | None,
     *,
     track_nll: bool,
+    start: StartState | None = None,
 ) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -263,7 +293,13 @@ def _sample(
     started = time.perf_counter()
     step = DecoderStep.from_decoder(decoder, resolved, device)
     run = _SamplerRun(
-        step, _seed_tensor(seeds, device), max_len, batch_size, device, track_nll=track_nll
+        step,
+        _seed_tensor(seeds, device),
+        max_len,
+        batch_size,
+        device,
+        track_nll=track_nll,
+        start=start,
     )
     faces = run.sample(temperature, softmax_temperature, progress)
     logger.debug(
@@ -289,16 +325,17 @@ class _SamplerRun:
         device: torch.device,
         *,
         track_nll: bool = False,
+        start: StartState | None = None,
     ) -> None:
         self.seeds, self.max_len, self.device = seeds, max_len, device
-        self.track_nll = track_nll
+        self.track_nll, self.start = track_nll, start
         self.step = step
         self.pen_ids = torch.arange(3, device=device)  # (3,) for the one-hot pen input
         self.words = rng.counter_words(max_len, _DRAWS_PER_STEP, device)  # (L, 4) face-independent
         capacity = min(batch_size, len(seeds))
         self.slots = _new_slots(_round_up(capacity), step, max_len, device, track_nll=track_nll)
         first = torch.arange(capacity, device=device)
-        _start_faces(self.slots, step, first, first, seeds[:capacity])
+        _start_faces(self.slots, step, first, first, seeds[:capacity], start)
         self.next_face = capacity  # index into seeds of the next face to start
         self.results: list[np.ndarray | None] = [None] * len(seeds)
         self.nlls: list[np.ndarray | None] = [None] * len(seeds)
@@ -367,6 +404,7 @@ class _SamplerRun:
                 rows[:take],
                 new,
                 self.seeds[self.next_face : self.next_face + take],
+                self.start,
             )
             self.next_face += take
         return len(faces)
