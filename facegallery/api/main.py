@@ -21,6 +21,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 from ninja.utils import check_csrf
 
+from facegallery.api.drawings import router as drawings_router
 from facegallery.api.faces import router as faces_router
 from facegallery.gallery.selectors import InvalidCursor
 from facegallery.voting.ratelimit import RateLimited
@@ -37,6 +38,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", faces_router)
+api.add_router("/", drawings_router)
 
 
 def _location(loc: tuple) -> str:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Field, Schema
 from pydantic import model_validator
 
+from facegallery.generation.services.priming import (
+    DRAWING_BOX_PX,
+    PRIME_MAX_STROKES,
+    STROKE_MAX_POINTS,
+)
 from facegallery.voting.models import Label
 
 
@@ -92,3 +98,39 @@ class ReportOut(Schema):
 
 class CsrfOut(Schema):
     csrf_token: str = Field(description="send it back in the X-CSRFToken header")
+
+
+Coordinate = Annotated[int, Field(ge=0, le=DRAWING_BOX_PX)]
+Polyline = Annotated[
+    list[tuple[Coordinate, Coordinate]], Field(min_length=1, max_length=STROKE_MAX_POINTS)
+]
+
+
+class DrawingIn(ObjectIn):
+    # Every bound the service keeps is stated here, so any body this schema allows is drawn
+    # (or refused only for the rate limits): strokes x points a stroke <= the prime's 64.
+    strokes: Annotated[list[Polyline], Field(min_length=1, max_length=PRIME_MAX_STROKES)] = Field(
+        description=f"the visitor's strokes: each a list of [x, y] points in pixels of a "
+        f"{DRAWING_BOX_PX} px square (y down), in the order drawn"
+    )
+
+
+class DrawingQueuedOut(Schema):
+    id: int
+    count: int = Field(description="faces that will be drawn")
+    status_url: str = Field(description="GET it for the faces so far")
+    page_url: str = Field(description="the page that shows them as they land")
+
+
+class DrawnFaceOut(Schema):
+    id: int
+    url: str
+    svg_url: str
+    strokes: list[tuple[int, int, int]]
+
+
+class DrawingOut(Schema):
+    id: int
+    done: bool = Field(description="true once every face has landed")
+    count: int
+    faces: list[DrawnFaceOut] = Field(description="landed and visible, the prime's points first")

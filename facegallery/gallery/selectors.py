@@ -21,7 +21,7 @@ from django.db.models import BooleanField, F, Field, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from facegallery.gallery.ids import face_id_valid
-from facegallery.gallery.models import UNVOTED_POOL, Face, FaceStatus
+from facegallery.gallery.models import UNVOTED_POOL, Face, FaceOrigin, FaceStatus
 
 # The columns a listing needs (strokes for the thumbnail); the rest stays in the table.
 LIST_FIELDS = (
@@ -243,7 +243,9 @@ def face_pool() -> QuerySet[Face]:
 
 
 def face_pool_count() -> int:
-    return face_pool().count()
+    """The pool generation tops up: the generator's own draws. Primed faces ("more like this",
+    "finish my drawing") were asked for and are not stock (generation/services/priming.py)."""
+    return face_pool().filter(origin=FaceOrigin.GENERATED).count()
 
 
 # --- Faces newer than a page has (the live page, the gallery's "new faces" poll) ------------

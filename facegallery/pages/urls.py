@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from facegallery.pages import for_you, gallery, learning, live, votes
+from facegallery.pages import for_you, gallery, learning, live, priming, votes
 
 gallery_urls = (
     [
@@ -18,6 +18,10 @@ gallery_urls = (
         path("learning", learning.learning_page, name="learning"),
         path("for-you", for_you.for_you_page, name="for_you"),
         path("faces/<int:face_id>.png", gallery.face_png, name="face_png"),
+        path("faces/<int:face_id>/more", priming.face_more_like_this, name="face_more"),
+        path("primed/<int:batch_id>", priming.primed_page, name="primed"),
+        path("primed/<int:batch_id>/faces", priming.primed_faces, name="primed_faces"),
+        path("finish/", priming.finish_page, name="finish"),
     ],
     "gallery",
 )

@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q
 from django.db.models.expressions import RawSQL
 
-from facegallery.gallery.models import Face, FaceStatus
+from facegallery.gallery.models import Face, FaceOrigin, FaceStatus
 from facegallery.gallery.selectors import face_pool
 from facegallery.scoring.models import ScorerVersion
 from facegallery.scoring.services.labels import (
@@ -60,7 +60,11 @@ class VoteCounts:
 
 _VOTE, _VOTER, _FACE = Vote._meta.db_table, Voter._meta.db_table, Face._meta.db_table
 # The robust weights of labels.py, steps 1-4, one CTE each. A vote without an IP prefix
-# hash (older than prefixes) is grouped by its IP hash, or failing that by its voter.
+# hash (older than prefixes) is grouped by its IP hash, or failing that by its voter. Votes
+# on primed faces are left out from the start: those faces are not the generator's own draws
+# and were admitted without the filter (generation/services/priming.py), so as labels they
+# would skew the exploration-weighted estimate of unprimed faces, and they take no part in
+# any voter's or prefix's share either.
 _ROBUST_COUNTS = f"""
 WITH v AS (
     SELECT vote.face_id, vote.voter, (vote.label = %(interesting)s)::int AS y,
@@ -68,6 +72,7 @@ WITH v AS (
         CASE WHEN voter.id IS NOT NULL AND voter.established_at IS NULL
             THEN %(fresh)s ELSE 1.0 END AS t
     FROM "{_VOTE}" vote LEFT JOIN "{_VOTER}" voter ON voter.key = vote.voter
+        JOIN "{_FACE}" drawn ON drawn.id = vote.face_id AND drawn.origin = %(generated)s
     WHERE NOT vote.voided AND vote.id <= %(max_id)s
         AND (NOT (%(established_only)s OR %(fresh)s = 0)
              OR voter.id IS NULL OR voter.established_at IS NOT NULL)
@@ -102,6 +107,7 @@ def vote_counts_fetch(
     truth, not the counters) up to `max_vote_id`; established voters' only if asked."""
     params: dict[str, str | int | float | bool] = {
         "interesting": Label.INTERESTING.value,
+        "generated": FaceOrigin.GENERATED.value,
         "max_id": max_vote_id if max_vote_id is not None else vote_id_max(),
         "established_only": established_only,
         "fresh": weights.fresh_weight,
@@ -143,8 +149,10 @@ def recent_scores(*, version: int, temperature: float, limit: int) -> np.ndarray
 
 def recent_draw_rows(limit: int) -> list[dict]:
     """The latest drawn faces whatever the filter decided (shown or filtered): a sample of
-    what the generator draws now, used to turn keep shares into score thresholds."""
-    rows = Face.objects.exclude(status=FaceStatus.HIDDEN).order_by("-id")[:limit]
+    what the generator draws now, used to turn keep shares into score thresholds. Primed
+    faces are not what it draws unprompted, so they are left out."""
+    drawn = Face.objects.exclude(status=FaceStatus.HIDDEN).filter(origin=FaceOrigin.GENERATED)
+    rows = drawn.order_by("-id")[:limit]
     return list(rows.values(*FEATURE_FIELDS))
 
 

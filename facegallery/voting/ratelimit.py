@@ -78,9 +78,19 @@ def _limiter() -> MovingWindowRateLimiter:
     return limiter
 
 
-def rate_limit_check(*, action: str, voter: str, ip_hash: str, ip_prefix_hash: str = "") -> None:
+def rate_limit_check(
+    *,
+    action: str,
+    voter: str,
+    ip_hash: str,
+    ip_prefix_hash: str = "",
+    limits: dict[str, int] | None = None,
+) -> None:
     """Count one `action` ("vote" or "report") for the voter, the IP hash and the IP prefix
-    hash; raise RateLimited when any of them is over its limit for the moving window."""
+    hash; raise RateLimited when any of them is over its limit for the moving window.
+
+    `limits`: requests allowed per window by identity kind ("voter", "ip", "prefix"), for an
+    action other than votes and reports (e.g. generation's primed drawings)."""
     global _circuit_open_until
     if time.monotonic() < _circuit_open_until:
         return
@@ -88,7 +98,7 @@ def rate_limit_check(*, action: str, voter: str, ip_hash: str, ip_prefix_hash: s
     window = settings.RATE_LIMIT_WINDOW_SECONDS
     checks: list[tuple[RateLimitItem, tuple[str, ...]]] = [
         (RateLimitItemPerSecond(limit, window), (action, kind, identities[kind]))
-        for kind, limit in _limits(action).items()
+        for kind, limit in (_limits(action) if limits is None else limits).items()
         if limit > 0 and identities[kind]
     ]
     if not checks:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from facegallery.core import decoders
 from facegallery.gallery.models import (
     BatchStatus,
+    FaceOrigin,
     GenerationBatch,
     GenerationSettings,
     GeneratorModel,
@@ -81,9 +82,12 @@ def generation_top_up(*, generator_name: str | None = None) -> TopUp:
         pending.filter(pk__in=stale).update(dispatched_at=now)
 
         pool = face_pool_count()
-        in_flight = pending.count()
+        # Primed batches were asked for by visitors, not drawn for the pool: they neither
+        # take a slot in flight nor promise faces to it (services/priming.py).
+        ordinary = pending.filter(origin=FaceOrigin.GENERATED)
+        in_flight = ordinary.count()
         admit_rate = expected_admit_rate(enabled=config.filter_enabled)
-        expected = (pending.aggregate(n=Sum("count"))["n"] or 0) * admit_rate
+        expected = (ordinary.aggregate(n=Sum("count"))["n"] or 0) * admit_rate
         created = []
         while (
             pool + expected < config.target_pool_size and in_flight < config.max_batches_in_flight
@@ -135,6 +139,10 @@ def face_generate_batch(
     batch = GenerationBatch.objects.select_related("generator").get(pk=batch_id)
     if batch.status == BatchStatus.DONE:
         return BatchResult(batch_id, batch.generated, batch.admitted, already_done=True)
+    if batch.origin != FaceOrigin.GENERATED:  # "more like this", "finish my drawing"
+        from facegallery.generation.services.priming import primed_batch_generate
+
+        return primed_batch_generate(batch=batch, sampler_batch_size=sampler_batch_size)
     decoder = drawing_decoder_get(
         generator_name=batch.generator.name, version_id=batch.generator_version_id
     )

@@ -9,6 +9,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from facegallery.gallery.ids import face_ids_parse
@@ -76,8 +77,10 @@ class GeneratorModelAdmin(admin.ModelAdmin):
 
 @admin.register(GenerationBatch)
 class GenerationBatchAdmin(admin.ModelAdmin):
-    list_display = ["id", "status", "count", "temperature", "generated", "admitted", "created"]
-    list_filter = ["status"]
+    list_display = [
+        "id", "status", "origin", "count", "temperature", "generated", "admitted", "created",
+    ]  # fmt: skip
+    list_filter = ["status", "origin"]
     list_select_related = ["generator"]
 
 
@@ -103,6 +106,7 @@ class FaceAdmin(admin.ModelAdmin):
         "thumbnail",
         "id",
         "status",
+        "origin",
         "featured",
         "score_display",
         "interesting_count",
@@ -116,6 +120,7 @@ class FaceAdmin(admin.ModelAdmin):
     list_display_links = ["thumbnail", "id"]
     list_filter = [
         "status",
+        "origin",  # visitor-primed faces ("finish my drawing") are the ones to look at first
         ReportedFilter,
         ScoreRangeFilter,
         VoteCountFilter,
@@ -156,6 +161,7 @@ class FaceAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "generator",
+                    ("origin", "primed_from_link"),
                     ("seed", "temperature", "precision"),
                     ("score_display", "scorer_version"),
                     ("explored", "admission_display"),
@@ -197,6 +203,14 @@ class FaceAdmin(admin.ModelAdmin):
     @admin.display(description="face")
     def thumbnail(self, face: Face):
         return face_svg(face)
+
+    @admin.display(description="primed from")
+    def primed_from_link(self, face: Face):
+        """The face whose first strokes this one continues ("more like this"), if any."""
+        if face.primed_from_id is None:
+            return "-"
+        url = reverse("admin:gallery_face_change", args=[face.primed_from_id])
+        return format_html('<a href="{}">face #{}</a>', url, face.primed_from_id)
 
     @admin.display(description="drawing")
     def drawing(self, face: Face):
