@@ -123,6 +123,7 @@ def finish_page(request):
     context = {
         "box_px": FINISH_BOX_PX,
         "stroke_points": STROKE_MAX_POINTS,
+        "poll_seconds": PRIMED_POLL_SECONDS,
         "max_strokes": PRIME_MAX_STROKES,
         "api_url": reverse("api:drawing_post"),
     }

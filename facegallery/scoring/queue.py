@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef
 
-from facegallery.gallery.models import UNVOTED_POOL, Face, FaceStatus
+from facegallery.gallery.models import UNVOTED_POOL, Face, FaceOrigin, FaceStatus
 from facegallery.scoring.for_you import for_you
 from facegallery.scoring.selectors import not_held_out, uncertain_face_pick
 from facegallery.voting.models import Vote
@@ -53,7 +53,9 @@ def face_get_next_for_voting(*, voter: str, exclude_ids: Iterable[int] = ()) -> 
         .exclude(pk__in=list(exclude_ids))
         .exclude(Exists(already_voted))
     )
-    groups = (candidates.filter(UNVOTED_POOL), candidates)
+    # Primed faces ("more like this", "finish my drawing") teach the scorer nothing (their
+    # votes are not labels: generation/services/priming.py), so they wait with the rest.
+    groups = (candidates.filter(UNVOTED_POOL, origin=FaceOrigin.GENERATED), candidates)
     start = random.random()
     for group in groups:
         face = (

@@ -178,13 +178,23 @@
     });
 
     function showResults(queued) {
-      results.hidden = false;
-      results.querySelector("[data-page-link]").href = queued.page_url;
+      // The poller /primed/<id> starts with; each answer that brings faces replaces it (out
+      // of band) with one that asks after those, and the last one stops.
+      var poll = document.createElement("div");
+      poll.id = "primed-poll";
+      poll.hidden = true;
+      poll.setAttribute("data-poll", "");
+      poll.setAttribute("hx-get", queued.page_url + "/faces?shown=0");
+      poll.setAttribute("hx-trigger", "load, every " + root.dataset.pollSeconds + "s");
+      poll.setAttribute("hx-target", "#primed-faces");
+      poll.setAttribute("hx-swap", "beforeend");
+      document.getElementById("primed-poll").replaceWith(poll);
       document.getElementById("primed-faces").innerHTML = "";
-      document.getElementById("primed-progress").textContent = "Drawing… 0 of " + queued.count + " done";
-      window.htmx.ajax("GET", queued.page_url + "/faces?shown=0", {
-        target: "#primed-faces", swap: "beforeend",
-      });
+      document.getElementById("primed-progress").textContent =
+        "Drawing… 0 of " + queued.count + " done";
+      results.querySelector("[data-page-link]").href = queued.page_url;
+      results.hidden = false;
+      window.htmx.process(poll);
       results.scrollIntoView({ behavior: "smooth", block: "start" });
     }
 
