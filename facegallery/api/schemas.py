@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import model_validator
+from pydantic import BeforeValidator, model_validator
 
 from facegallery.generation.services.priming import (
     DRAWING_BOX_PX,
@@ -100,7 +100,15 @@ class CsrfOut(Schema):
     csrf_token: str = Field(description="send it back in the X-CSRFToken header")
 
 
-Coordinate = Annotated[int, Field(ge=0, le=DRAWING_BOX_PX)]
+def _json_number(value: object) -> object:
+    """A coordinate must be a JSON number, as the schema says: pydantic's lax int would also
+    take true/false and "12" (a whole float such as 12.0 is an integer in JSON Schema)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("a coordinate must be a number")
+    return value
+
+
+Coordinate = Annotated[int, Field(ge=0, le=DRAWING_BOX_PX), BeforeValidator(_json_number)]
 Polyline = Annotated[
     list[tuple[Coordinate, Coordinate]], Field(min_length=1, max_length=STROKE_MAX_POINTS)
 ]

@@ -36,7 +36,8 @@ def post(client, headers, body):
 
 def test_a_drawing_is_queued_with_202_and_its_faces_appear_at_the_status_url(browser):
     client, headers = browser
-    response = post(client, headers, {"strokes": POLYLINES})
+    as_floats = [[[float(x), float(y)] for x, y in line] for line in POLYLINES]  # 300.0: whole
+    response = post(client, headers, {"strokes": as_floats})
     assert response.status_code == 202
     queued = response.json()
     batch = GenerationBatch.objects.get(pk=queued["id"])
@@ -61,6 +62,8 @@ BAD_BODIES = [
     ('{"strokes": [[[5000, 10]]]}', 400, "less than or equal to 1000"),
     ('{"strokes": [[[-1, 10]]]}', 400, "greater than or equal to 0"),
     ('{"strokes": [[[1.5, 10]]]}', 400, "integer"),
+    ('{"strokes": [[[0, false]]]}', 400, "number"),
+    ('{"strokes": [[[0, "12"]]]}', 400, "number"),
     ('{"strokes": "a face"}', 400, "strokes"),
     ("[[1, 2, 1]]", 400, "JSON object"),
     ("{not json", 400, ""),

@@ -93,3 +93,13 @@ def test_a_phone_visitor_draws_undoes_and_sees_the_network_finish_the_face(brows
     link = browser.find_element(By.CSS_SELECTOR, "[data-page-link]")
     assert link.get_attribute("href").endswith(f"/primed/{batch.pk}")
     shoot(browser, "finish-results")
+
+    browser.set_window_size(*WIDTHS["phone"])
+    browser.get(link.get_attribute("href"))  # the drawing's own page, as a link shares it
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".primed-face")) == PRIMED_COUNT
+    assert browser.find_elements(By.CSS_SELECTOR, "#primed-poll[hx-get]") == []  # done
+    # Five links in the header since "Draw": they still fit a phone without scrolling.
+    assert browser.execute_script(
+        "const nav = document.querySelector('.site-nav'); return nav.scrollWidth <= nav.clientWidth"
+    )
+    shoot(browser, "primed")
