@@ -107,6 +107,11 @@ class StatePool:
         self.points += point.squeeze(1)
         self.lifts += lift.squeeze(1)
 
+    def select(self, rows: Tensor) -> None:
+        """Keep rows (k,) int64 only, in that order (a sampler compacting its batch)."""
+        for name in ("h_sum", "c_sum", "lift_sum", "h_max", "points", "lifts"):
+            setattr(self, name, getattr(self, name).index_select(0, rows))
+
     def take(self, rows: Tensor) -> Tensor:
         """(k, len(POOLS) * H) pooled rows for rows (k,), as :func:`pool_states` gives them."""
         count = self.points[rows].clamp_min(1.0).unsqueeze(1)  # (k, 1)

@@ -45,6 +45,7 @@ from generator import rng
 from generator.likelihood import step_nll
 from generator.model import MixtureParams, SketchDecoder, split_mixture
 from generator.precision import FLOAT32, resolve_precision
+from generator.representation import StatePool
 from generator.step import DecoderStep
 
 logger = logging.getLogger(__name__)
@@ -231,7 +232,7 @@ def sample_faces(
     "float32", "bfloat16" or "auto" (see the module docstring). start: the state every face
     starts from (default: zero state, S0; see :mod:`generator.priming`).
     """
-    faces, _ = _sample(
+    faces, _, _ = _sample(
         decoder, seeds, temperature, softmax_temperature, max_seq_len, batch_size, device,
         precision, progress, track_nll=False, start=start,
     )  # fmt: skip
@@ -260,10 +261,35 @@ def sample_faces_with_nll(
     state was never drawn, so use ``drawing_nll`` for it. In bfloat16 the NLL is the one the
     bfloat16 decoder assigns (within 1% of float32's, see ``python -m generator quality``).
     """
-    return _sample(
+    faces, nlls, _ = _sample(
         decoder, seeds, temperature, softmax_temperature, max_seq_len, batch_size, device,
         precision, None, track_nll=True,
     )  # fmt: skip
+    return faces, nlls
+
+
+@torch.inference_mode()
+def sample_faces_with_states(
+    decoder: SketchDecoder,
+    seeds: Sequence[int],
+    temperature: float,
+    *,
+    batch_size: int = 256,
+    precision: str = FLOAT32,
+) -> tuple[list[np.ndarray], list[np.ndarray | None], list[np.ndarray | None]]:
+    """:func:`sample_faces_with_nll`, plus each face's LSTM states pooled as it was drawn.
+
+    The third list holds, per face, the (len(POOLS) * H,) float32 row that
+    :func:`generator.likelihood.drawing_nll_and_states` pools from a teacher-forced pass over
+    the finished drawing (:class:`generator.representation.StatePool`), so a representation
+    scorer needs no second decoder pass for it. None, as for the NLL, for a face cut at
+    max_seq_len: the state after its last point was never computed.
+    """
+    faces, nlls, pooled = _sample(
+        decoder, seeds, temperature, None, None, batch_size, None, precision, None,
+        track_nll=True, pool_states=True,
+    )  # fmt: skip
+    return faces, nlls, pooled
 
 
 def _sample(
@@ -279,7 +305,8 @@ def _sample(
     *,
     track_nll: bool,
     start: StartState | None = None,
-) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+    pool_states: bool = False,
+) -> tuple[list[np.ndarray], list[np.ndarray | None], list[np.ndarray | None]]:
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     max_len = decoder.max_seq_len if max_seq_len is None else int(max_seq_len)
@@ -289,7 +316,7 @@ def _sample(
     device = decoder.head.weight.device if device is None else torch.device(device)
     resolved = resolve_precision(precision, device)
     if len(seeds) == 0:
-        return [], []
+        return [], [], []
     started = time.perf_counter()
     step = DecoderStep.from_decoder(decoder, resolved, device)
     run = _SamplerRun(
@@ -300,6 +327,7 @@ def _sample(
         device,
         track_nll=track_nll,
         start=start,
+        pool_states=pool_states,
     )
     faces = run.sample(temperature, softmax_temperature, progress)
     logger.debug(
@@ -310,7 +338,7 @@ def _sample(
         batch_size,
         resolved,
     )
-    return faces, run.nlls
+    return faces, run.nlls, run.pooled
 
 
 class _SamplerRun:
@@ -326,6 +354,7 @@ class _SamplerRun:
         *,
         track_nll: bool = False,
         start: StartState | None = None,
+        pool_states: bool = False,
     ) -> None:
         self.seeds, self.max_len, self.device = seeds, max_len, device
         self.track_nll, self.start = track_nll, start
@@ -339,6 +368,10 @@ class _SamplerRun:
         self.next_face = capacity  # index into seeds of the next face to start
         self.results: list[np.ndarray | None] = [None] * len(seeds)
         self.nlls: list[np.ndarray | None] = [None] * len(seeds)
+        self.pooled: list[np.ndarray | None] = [None] * len(seeds)
+        # Primed faces are not pooled: the prime's states were read before the call.
+        rows = self.slots.xh.shape[0]
+        self.pool = StatePool(rows, step.hidden_size, device) if pool_states and not start else None
         self.row_steps = 0  # rows computed, padding included (for the debug log)
 
     def sample(
@@ -352,6 +385,8 @@ class _SamplerRun:
             step_ids = slots.steps.clamp(max=self.max_len - 1)  # (R,) idle rows run past L
             u = rng.uniforms_from_words(slots.keys, self.words[step_ids])  # (R, 4)
             dx, dy, pen = _draw_point(z, u, temperature, softmax)  # (R,) each
+            if self.pool is not None:
+                self._pool_step(slots, pen)
             point = torch.stack([dx, dy, pen.to(dx.dtype)], dim=1)  # (R, 3)
             slots.record[rows_now, step_ids] = point
             if self.track_nll:  # kept for one vectorised NLL pass when the face ends
@@ -376,6 +411,16 @@ class _SamplerRun:
             gates_lo = None if gates_lo is None else gates_lo[: slots.xh.shape[0]]
         return [face for face in self.results if face is not None]
 
+    def _pool_step(self, slots: _Slots, pen: Tensor) -> None:
+        """Fold in the state that just read each row's input: S0 at step 0 (not a point), else
+        the face's previous point, which lifted the pen if its input says p2 or if the face
+        ends now (a drawing's last point always ends its stroke)."""
+        assert self.pool is not None
+        h = slots.xh[:, 5 : 5 + self.step.hidden_size].float()  # (R, H)
+        is_point = (slots.steps > 0) & (slots.face >= 0)  # (R,)
+        is_lift = (slots.xh[:, 3] > 0.5) | (pen == PEN_END)  # (R,) p2 of the input
+        self.pool.update(h, slots.c, is_point, is_lift)
+
     def _collect(self, rows: Tensor, pen: Tensor) -> int:
         """Store the faces that finished in ``rows`` (k,) and refill those rows if seeds remain."""
         slots = self.slots
@@ -394,6 +439,11 @@ class _SamplerRun:
                 faces, lengths.tolist(), ended, per_step.cpu().numpy(), strict=True
             ):
                 self.nlls[face] = nll[: length + 1].copy() if end else None
+        if self.pool is not None:
+            pooled = self.pool.take(rows).cpu().numpy()  # (k, len(POOLS) * H)
+            for face, end, row in zip(faces, (pen[rows] == PEN_END).tolist(), pooled, strict=True):
+                self.pooled[face] = row if end else None
+            self.pool.reset(rows)
         slots.face[rows] = -1
         take = min(len(rows), len(self.seeds) - self.next_face)
         if take > 0:
@@ -415,5 +465,8 @@ class _SamplerRun:
         target = _round_up(len(live))
         if target < self.slots.xh.shape[0]:
             idle = (self.slots.face < 0).nonzero().squeeze(1)[: target - len(live)]
-            self.slots = self.slots.select(torch.cat([live, idle]))
+            keep = torch.cat([live, idle])
+            self.slots = self.slots.select(keep)
+            if self.pool is not None:
+                self.pool.select(keep)
         return self.slots

@@ -10,8 +10,9 @@ import pytest
 import torch
 
 from generator import rng
+from generator.likelihood import drawing_nll_and_states
 from generator.model import MixtureParams, SketchDecoder, load_decoder
-from generator.sampling import sample_faces, temperature_adjusted
+from generator.sampling import _sample, sample_faces, sample_faces_with_states, temperature_adjusted
 
 TEMPERATURE = 0.25
 
@@ -222,3 +223,28 @@ def test_a_tiny_decoder_samples_in_bfloat16() -> None:
     tiny = _tiny_decoder((0.0, -1.0, -2.0))
     faces = sample_faces(tiny, range(6), 1.0, precision="bfloat16", max_seq_len=12)
     assert len(faces) == 6 and all(np.isfinite(face).all() for face in faces)
+
+
+def test_states_pooled_while_drawing_equal_the_teacher_forced_reading(
+    decoder: SketchDecoder,
+) -> None:
+    """The representation's states come free with drawing: the same rows as a second pass.
+
+    Batch 16 for 20 faces: refilled rows and a compacted batch are pooled too."""
+    seeds = list(range(300, 320))
+    faces, nlls, pooled = sample_faces_with_states(decoder, seeds, TEMPERATURE, batch_size=16)
+    _assert_same_faces(faces, sample_faces(decoder, seeds, TEMPERATURE), decoder.scale_factor)
+    assert [n is None for n in nlls] == [p is None for p in pooled]  # cut faces: neither
+    kept = [k for k, row in enumerate(pooled) if row is not None]
+    assert len(kept) >= 15
+    _, expected = drawing_nll_and_states(decoder, [faces[k] for k in kept])
+    got = np.stack([pooled[k] for k in kept])  # type: ignore[misc]
+    np.testing.assert_allclose(got, expected, atol=2e-4)
+
+
+def test_a_face_cut_at_max_seq_len_has_no_pooled_states(decoder: SketchDecoder) -> None:
+    faces, _, pooled = _sample(
+        decoder, [7, 8], TEMPERATURE, None, 5, 16, None, "float32", None,
+        track_nll=True, pool_states=True,
+    )  # fmt: skip
+    assert [len(face) for face in faces] == [5, 5] and pooled == [None, None]

@@ -145,6 +145,17 @@ def admission_decide(
     return decisions
 
 
+def admission_reads_states(*, generator_name: str) -> bool:
+    """Whether the active scorer reads the learned representation of `generator_name`'s faces:
+    then the sampler pools the decoder states as it draws (representation_cache_store), and
+    admission needs no second, teacher-forced decoder pass for them."""
+    from facegallery.scoring.selectors import scorer_active_version
+
+    version = scorer_active_version() if GenerationSettings.current().filter_enabled else None
+    entry = _scorer_for(version) if version is not None else None
+    return entry is not None and entry[2] == generator_name and bool(entry[1].use_repr)
+
+
 def _threshold(
     entry, *, version: int, temperature: float, scores: np.ndarray, keep_share: float
 ) -> float:

@@ -30,7 +30,11 @@ from facegallery.gallery.models import (
 )
 from facegallery.gallery.selectors import face_pool_count
 from facegallery.gallery.services.faces import face_build, faces_insert, stored_strokes
-from facegallery.generation.services.admission import admission_decide, expected_admit_rate
+from facegallery.generation.services.admission import (
+    admission_decide,
+    admission_reads_states,
+    expected_admit_rate,
+)
 from facegallery.tuning.decoders import drawing_decoder_get
 from facegallery.tuning.selectors import version_for_new_batch
 
@@ -132,9 +136,9 @@ def face_generate_batch(
     """Draw, score and insert one batch. Idempotent: a done batch returns at once.
 
     `explore_rng`: the admission's exploration draws (default: fresh entropy)."""
-    from facegallery.scoring.services.features import nll_cache_store
+    from facegallery.scoring.services.features import nll_cache_store, representation_cache_store
     from generator.precision import resolve_precision
-    from generator.sampling import sample_faces_with_nll
+    from generator.sampling import sample_faces_with_nll, sample_faces_with_states
 
     batch = GenerationBatch.objects.select_related("generator").get(pk=batch_id)
     if batch.status == BatchStatus.DONE:
@@ -150,24 +154,35 @@ def face_generate_batch(
     # Resolved here, on the worker that draws: "auto" depends on this CPU, and the face keeps
     # the answer (a batch retried elsewhere may draw in the other precision; each face says which).
     precision = resolve_precision(settings.SAMPLING_PRECISION, decoder.head.weight.device)
+    # The scorer's features are the base weights' reading of a face: a tuned version's states
+    # are not, so its faces get the teacher-forced pass in admission instead.
+    base_weights = batch.generator_version_id is None
+    pool = base_weights and admission_reads_states(generator_name=batch.generator.name)
     # The slow part runs outside any transaction: no locks are held while drawing.
-    drawings, step_nlls = sample_faces_with_nll(
-        decoder,
-        seeds,
-        batch.temperature,
-        batch_size=min(sampler_batch_size, len(seeds)),
-        precision=precision,
-    )
+    size = min(sampler_batch_size, len(seeds))
+    pooled = None
+    if pool:
+        drawings, step_nlls, pooled = sample_faces_with_states(
+            decoder, seeds, batch.temperature, batch_size=size, precision=precision
+        )
+    else:
+        drawings, step_nlls = sample_faces_with_nll(
+            decoder, seeds, batch.temperature, batch_size=size, precision=precision
+        )
     stored = stored_strokes(drawings, batch.generator.scale_factor)  # packed once, used 3x
     # The likelihood came free with the sampling: cache it for the filter and for training.
     # Not a tuned version's: the scorer's feature is the base weights' NLL (the filter
     # computes that itself for a version's faces).
-    if batch.generator_version_id is None:
+    if base_weights:
         nll_cache_store(
             generator_name=batch.generator.name,
             drawings=drawings,
             stored=stored,
             step_nlls=step_nlls,
+        )
+    if pooled is not None:  # so were the decoder states a representation scorer reads
+        representation_cache_store(
+            generator_name=batch.generator.name, drawings=drawings, stored=stored, pooled=pooled
         )
     decisions = admission_decide(
         drawings=drawings, temperature=batch.temperature, stored=stored, rng=explore_rng

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
+import generator.likelihood
 from facegallery.gallery.models import Face
 from facegallery.generation.services import admission
 from facegallery.generation.services.admission import admission_decide
+from facegallery.generation.services.batches import face_generate_batch
 from facegallery.scoring.models import DrawingNll, DrawingRepresentation, ScorerVersion
 from facegallery.scoring.selectors import FEATURE_FIELDS
 from facegallery.scoring.services import features as scoring_features
@@ -19,7 +21,7 @@ from generator.likelihood import drawing_nll_and_states
 from generator.representation import REPR_VERSION, REPR_WIDTH
 from generator.sampling import sample_faces
 from generator.scorer import LinearScorer, ScorerConfig, ScorerNet, load_scorer
-from tests.factories import store_scorer
+from tests.factories import GenerationBatchFactory, store_scorer
 
 
 def _rows() -> list[dict]:
@@ -119,3 +121,36 @@ def test_pooled_states_from_the_sampler_are_cached_as_the_decoder_pass_would_com
     got = face_feature_batch(config=ScorerConfig.for_representation(), rows=rows).repr
     assert got is not None and expected is not None
     np.testing.assert_allclose(got, expected, atol=1e-2)
+
+
+def test_a_batch_drawn_under_a_representation_scorer_needs_no_second_decoder_pass(
+    fast_scoring, many_faces, monkeypatch
+):
+    """The worker pools the states as it draws, so admission reads them from the cache (all
+    but faces cut at max_seq_len, whose last state was never computed); and they are the rows
+    the teacher-forced pass over the stored faces gives."""
+    monkeypatch.setattr(admission, "_loaded", {})
+    _vote_by_strokes(many_faces)
+    assert scorer_retrain(force=True).promoted
+    batch = GenerationBatchFactory.create(count=16, temperature=0.3)
+    read_again: list[int] = []
+    teacher_forced = generator.likelihood.drawing_nll_and_states
+
+    def counted_pass(decoder, drawings, **kwargs):
+        read_again.extend(len(drawing) for drawing in drawings)
+        return teacher_forced(decoder, drawings, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(generator.likelihood, "drawing_nll_and_states", counted_pass)
+        assert face_generate_batch(batch_id=batch.pk).generated == 16
+    faces = Face.objects.filter(seed__in=batch.seeds).order_by("pk")
+    assert all(score is not None for score in faces.values_list("score", flat=True))
+    max_len = scoring_features.decoders.decoder_get("face").max_seq_len
+    cut = [n for n in faces.values_list("num_points", flat=True) if n == max_len]
+    assert sorted(read_again) == sorted(cut)
+    new = list(faces.values(*FEATURE_FIELDS))
+    pooled = face_feature_batch(config=ScorerConfig.for_representation(), rows=new).repr
+    DrawingRepresentation.objects.all().delete()
+    again = face_feature_batch(config=ScorerConfig.for_representation(), rows=new).repr
+    assert pooled is not None and again is not None
+    np.testing.assert_allclose(pooled, again, atol=2e-2)
