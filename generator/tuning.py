@@ -36,7 +36,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from generator.model import SketchDecoder
+from generator.model import NUM_PEN_STATES, SketchDecoder
 from generator.teacher import (
     Batch,
     drawing_log_likelihood,
@@ -49,7 +49,7 @@ from generator.teacher import (
 logger = logging.getLogger(__name__)
 
 METHODS = ("dpo", "sft")
-PARTS = ("all", "head")
+PARTS = ("all", "head", "decisions")
 
 
 @dataclass(frozen=True)
@@ -57,14 +57,17 @@ class TuningConfig:
     """How one tuning round runs. Defaults: see the README's "Generator versions" figures."""
 
     method: str = "dpo"  # "dpo" (pairs of liked and disliked) or "sft" (liked only)
-    beta: float = 0.05  # DPO: inverse strength of the implicit KL penalty to the base
-    lr: float = 1e-4  # Adam step size
+    beta: float = 0.1  # DPO: inverse strength of the implicit KL penalty to the base
+    lr: float = 1e-3  # Adam step size
     epochs: int = 2  # passes over the larger side (dpo) or the liked faces (sft)
     batch_size: int = 32  # pairs (dpo) or faces (sft) per optimiser step
-    sft_weight: float = 0.0  # dpo: + this * NLL per step of the liked faces (keeps them likely)
+    sft_weight: float = 1.0  # dpo: + this * NLL per step of the liked faces (keeps them likely)
+    kl_weight: float = 0.0  # dpo: + this * KL(base || tuned) per step, estimated on the voted
+    # faces (base samples): the rise in base-sample NLL that the rails bound (generator.rails)
     max_grad_norm: float = 1.0  # gradient clipping: one odd batch cannot wreck the weights
     use_temperature: bool = True  # score faces at their sampling temperature when it is given
-    part: str = "all"  # weights trained: "all", or "head" (the LSTM's states are computed once)
+    part: str = "decisions"  # weights trained: "all"; "head" (the LSTM's states are computed
+    # once); "decisions": the head's pen and mixture-weight rows only (see _keep_geometry)
     seed: int = 0  # pairing and batch order
 
     def __post_init__(self) -> None:
@@ -119,7 +122,7 @@ def tune_decoder(
     torch.manual_seed(config.seed)  # nothing random in torch today; cheap insurance
     rng = np.random.default_rng(config.seed)
     decoder = trainable_copy(base)
-    trained = weights(decoder)[2:] if config.part == "head" else weights(decoder)
+    trained = weights(decoder) if config.part == "all" else weights(decoder)[2:]
     optimiser = torch.optim.Adam(trained, lr=config.lr)
     history: list[dict[str, float]] = []
     for epoch in range(config.epochs):
@@ -127,6 +130,8 @@ def tune_decoder(
             optimiser.zero_grad(set_to_none=True)
             loss, figures = _loss(decoder, sides, win, lose, config)
             loss.backward()
+            if config.part == "decisions":
+                _keep_geometry(decoder)
             torch.nn.utils.clip_grad_norm_(trained, config.max_grad_norm)
             optimiser.step()
             history.append(figures | {"epoch": float(epoch)})
@@ -135,7 +140,8 @@ def tune_decoder(
     metrics = _summarise(history, config)
     seconds = time.perf_counter() - started
     logger.info("tuned (%s) in %.1f s: %s", config.method, seconds, metrics)
-    return TuningResult(frozen(decoder), metrics, seconds, planned_pairs(config, *map(len, sides)))
+    pairs = planned_pairs(config, *map(len, sides)) // config.epochs
+    return TuningResult(frozen(decoder), metrics, seconds, pairs)
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,7 @@ class _Side:
     faces: list[np.ndarray]
     temperature: np.ndarray  # (N,) float32: 1.0 where not known or not used
     reference: np.ndarray  # (N,) float64 base log-likelihood, at the same temperature
-    states: list[Tensor]  # part "head": each face's LSTM states (n + 1, H) float16, else []
+    states: list[Tensor]  # part "head": each face's LSTM states (n + 1, H) float32, else []
 
     def __len__(self) -> int:
         return len(self.faces)
@@ -168,16 +174,18 @@ class _Side:
                 raise ValueError("temperatures must be > 0")
         reference = np.zeros(len(arrays))
         states: list[Tensor] = []
+        head_only = config.part != "all"
         with torch.no_grad():
             for start in range(0, len(arrays), 256):
                 part = slice(start, start + 256)
                 batch = Batch.of(arrays[part], temps[part].tolist())
                 z, h = teacher_forced(base, batch.inputs.to(base.head.weight.device))
+                if head_only:  # kept in float32: 2,000 faces take ~400 MB
+                    # (float16 states moved a face's tempered log-likelihood by up to 23 nats)
+                    lengths = batch.valid.sum(dim=1).tolist()
+                    states += [h[k, :n].clone() for k, n in enumerate(lengths)]  # (n + 1, H)
                 ll = drawing_log_likelihood(z, batch, use_temperature=True)  # (b,)
                 reference[part] = ll.cpu().numpy()
-                if config.part == "head":  # float16 halves the memory: 2,000 faces ~200 MB
-                    lengths = batch.valid.sum(dim=1).tolist()
-                    states += [h[k, :n].half() for k, n in enumerate(lengths)]  # (n + 1, H)
         return cls(arrays, temps, reference, states)
 
 
@@ -223,7 +231,7 @@ def _log_ratios(
     batch = Batch.of(faces, temps.tolist())
     if liked.states:  # head only: the base's LSTM states, padded to the batch's length
         saved = [liked.states[k] for k in win] + [disliked.states[k] for k in lose]
-        h = torch.nn.utils.rnn.pad_sequence(saved, batch_first=True).float()  # (B, T, H)
+        h = torch.nn.utils.rnn.pad_sequence(saved, batch_first=True)  # (B, T, H)
         z = decoder.head(h.to(decoder.head.weight.device))  # (B, T, 123)
     else:
         z, _ = teacher_forced(decoder, batch.inputs.to(decoder.head.weight.device))  # (B, T, 123)
@@ -245,7 +253,10 @@ def _loss(
     if config.method == "sft":
         return liked_nll, {"loss": liked_nll.item(), "liked_ratio": float(seen[:n].mean())}
     margin = config.beta * (ratio[:n] - ratio[n:])  # (b,) implicit reward margins
-    loss = -F.logsigmoid(margin).mean() + config.sft_weight * liked_nll
+    # The faces were drawn by the base, so minus their mean log-ratio per step estimates
+    # KL(base || tuned) per step: DPO alone lets liked and disliked faces drift down together.
+    kl = -(ratio / steps).mean()
+    loss = -F.logsigmoid(margin).mean() + config.sft_weight * liked_nll + config.kl_weight * kl
     shown = margin.detach()
     return loss, {
         "loss": loss.item(),
@@ -253,7 +264,24 @@ def _loss(
         "accuracy": float((shown > 0).double().mean()),
         "liked_ratio": float(seen[:n].mean()),
         "disliked_ratio": float(seen[n:].mean()),
+        "kl_per_step": kl.item(),
     }
+
+
+def _keep_geometry(decoder: SketchDecoder) -> None:
+    """Zero the gradient of the head rows for the offsets' means, sigmas and correlations.
+
+    Why: at sampling temperatures the offset Gaussians are very sharp, so a head change of
+    ~0.002 in those rows (what a dozen Adam steps make) cost liked and disliked faces alike
+    50-100 nats of log-likelihood, failing the NLL rails for every taste. The pen and mixture
+    weight logits decide when strokes end, where the pen lifts and which of the learned moves
+    comes next (what the tastes read); a softmax over them changes smoothly. Adam leaves
+    weights whose gradient is always zero exactly where they were.
+    """
+    decisions = NUM_PEN_STATES + decoder.num_mixture  # rows: pen logits (3), pi logits (M)
+    for tensor in (decoder.head.weight, decoder.head.bias):
+        assert tensor.grad is not None
+        tensor.grad[decisions:] = 0.0  # (123 - 23, ...) geometry rows
 
 
 def _summarise(history: list[dict[str, float]], config: TuningConfig) -> dict[str, float]:

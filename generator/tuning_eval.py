@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import statistics
 import sys
 import time
@@ -36,6 +37,7 @@ from generator.model import SketchDecoder, load_decoder
 from generator.quality import load_quickdraw
 from generator.rails import RailsBaseline, RailsConfig, draw_spread, rails_baseline, rails_compare
 from generator.representation_eval import stored_form
+from generator.sampling import sample_faces
 from generator.tastes import TASTES, tastes_judge
 from generator.tuning import TuningConfig, tune_decoder
 
@@ -124,6 +126,7 @@ def run_one(
         "tuned": float(tastes_judge([taste], fresh)[taste].mean()),
         "rails": rails.passed,
         "rails_report": rails.as_dict(),
+        "rails_summary": rails.summary(),
         "seconds": result.seconds,
         "metrics": result.metrics,
     }
@@ -137,7 +140,7 @@ def evaluate(args: argparse.Namespace) -> list[dict]:
     baseline = rails_baseline(decoder, human, config=rails_config)
     rows: list[dict] = []
     bar = tqdm(total=len(tastes) * args.seeds, unit="run", file=sys.stderr, disable=None)
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         data = seed_faces(decoder, seed, args)
         truth = tastes_judge(tastes, list(data["train"]))
         base_fresh = tastes_judge(tastes, list(data["fresh"]))
@@ -147,8 +150,8 @@ def evaluate(args: argparse.Namespace) -> list[dict]:
             )
             row["base"] = float(base_fresh[taste].mean())
             rows.append(row)
-            logger.info("%s seed %d: base %.3f tuned %.3f rails %s (%.0f s)", taste, seed,
-                        row["base"], row["tuned"], row["rails"], row["seconds"])  # fmt: skip
+            logger.info("%s seed %d: base %.3f tuned %.3f (%.0f s) %s", taste, seed, row["base"],
+                        row["tuned"], row["seconds"], row["rails_summary"])  # fmt: skip
             bar.update()
     bar.close()
     return rows
@@ -193,10 +196,48 @@ def summary(rows: list[dict]) -> tuple[str, list[dict]]:
     return "\n".join(lines), per_taste
 
 
+def speed(args: argparse.Namespace) -> str:
+    """Tune on the first taste, seed --first-seed, at --threads; then faces/s of base and tuned
+    decoders, batch 256, alternating runs (the same architecture should sample as fast)."""
+    decoder = load_decoder(args.model)
+    data = seed_faces(decoder, args.first_seed, args)
+    taste = (list(TASTES) if args.tastes == "all" else args.tastes.split(","))[0]
+    truth = tastes_judge([taste], list(data["train"]))[taste]
+    votes = truth ^ (np.random.default_rng(0).random(len(truth)) < args.flip)
+    faces, temps = list(data["train"]), data["train_temperature"]
+    result = tune_decoder(
+        decoder,
+        [f for f, v in zip(faces, votes, strict=True) if v],
+        [f for f, v in zip(faces, votes, strict=True) if not v],
+        config=tuning_config(args, args.first_seed),
+        liked_temperatures=temps[votes].tolist(),
+        disliked_temperatures=temps[~votes].tolist(),
+    )
+    rates: dict[str, list[float]] = {"base": [], "tuned": []}
+    seeds = range(_EVAL_SEEDS, _EVAL_SEEDS + args.eval_faces)
+    for _ in range(3):
+        for name, model in (("base", decoder), ("tuned", result.decoder)):
+            started = time.perf_counter()
+            drawn = sample_faces(model, seeds, 0.4, batch_size=256)
+            rates[name].append(len(drawn) / (time.perf_counter() - started))
+    return (
+        f"tuning {len(faces)} faces ({taste}, {args.threads} threads): {result.seconds:.1f} s; "
+        + "; ".join(
+            f"{name} {statistics.median(r):.1f} faces/s (runs {', '.join(f'{x:.0f}' for x in r)})"
+            for name, r in rates.items()
+        )
+        + f"; load average {os.getloadavg()[0]:.1f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tastes", default="all")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first..first+seeds-1")
+    parser.add_argument(
+        "--merge", nargs="+", default=None, help="print the table of these --json files' rows"
+    )
     parser.add_argument("--faces", type=int, default=2000)
     parser.add_argument("--eval-faces", type=int, default=384)
     parser.add_argument("--rails-samples", type=int, default=RailsConfig.samples)
@@ -211,12 +252,19 @@ def main() -> None:
     parser.add_argument("--human", default="../shared/data/quickdraw_face_sample.ndjson")
     parser.add_argument("--cache-dir", default="var/tuning_eval")
     parser.add_argument("--json", default=None, help="also write every row here")
+    parser.add_argument("--speed", action="store_true", help="time tuning and sampling only")
     parser.add_argument("--threads", type=int, default=1)  # 2 spin-wait on a busy machine
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
-    rows = evaluate(args)
+    if args.speed:
+        sys.stdout.write(speed(args) + "\n")
+        return
+    if args.merge:  # seeds run as separate processes, one table
+        rows = [row for path in args.merge for row in json.loads(Path(path).read_text())["rows"]]
+    else:
+        rows = evaluate(args)
     table, per_taste = summary(rows)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
