@@ -159,7 +159,10 @@ class GeneratorVersionAdmin(admin.ModelAdmin):
         if report is not None:
             for arm in report.arms:
                 faces = selectors.arm_recent_faces(
-                    version_id=arm.version_id, since=report.rollout.started_at, limit=GRID_FACES
+                    version_id=arm.version_id,
+                    since=report.rollout.started_at,
+                    until=report.rollout.ended_at,
+                    limit=GRID_FACES,
                 )
                 arms.append(
                     {

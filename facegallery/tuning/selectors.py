@@ -61,17 +61,19 @@ def version_for_new_batch(
     return drawing.get(VersionStatus.ACTIVE)
 
 
-def _arm_faces(version_id: int | None, since):
+def _arm_faces(version_id: int | None, since, until=None):
     faces = Face.objects.filter(origin=FaceOrigin.GENERATED, created__gte=since)
+    if until is not None:  # a decided rollout: faces leftover batches drew later are not its
+        faces = faces.filter(created__lte=until)
     if version_id is None:
         return faces.filter(generator_version__isnull=True)
     return faces.filter(generator_version_id=version_id)
 
 
-def arm_figures(*, version_id: int | None, since) -> Arm:
-    """Counted votes on the start-token faces `version_id` (None: the base) drew since
-    `since`, from the faces' counters (which hold counted, non-voided votes only)."""
-    sums = _arm_faces(version_id, since).aggregate(
+def arm_figures(*, version_id: int | None, since, until=None) -> Arm:
+    """Counted votes on the start-token faces `version_id` (None: the base) drew from `since`
+    (to `until`), from the faces' counters (which hold counted, non-voided votes only)."""
+    sums = _arm_faces(version_id, since, until).aggregate(
         i=Sum("interesting_count"), b=Sum("boring_count")
     )
     return Arm(interesting=sums["i"] or 0, boring=sums["b"] or 0)
@@ -84,15 +86,17 @@ class RolloutArms:
 
 
 def rollout_arms(rollout: Rollout) -> RolloutArms:
+    """Both arms' votes now, on the faces drawn while the rollout ran."""
+    window = {"since": rollout.started_at, "until": rollout.ended_at}
     return RolloutArms(
-        candidate=arm_figures(version_id=rollout.candidate_id, since=rollout.started_at),
-        control=arm_figures(version_id=rollout.control_id, since=rollout.started_at),
+        candidate=arm_figures(version_id=rollout.candidate_id, **window),
+        control=arm_figures(version_id=rollout.control_id, **window),
     )
 
 
-def arm_recent_faces(*, version_id: int | None, since, limit: int) -> list[Face]:
-    """The newest visible start-token faces an arm drew since `since` (the admin's grids)."""
-    faces = _arm_faces(version_id, since).filter(status=FaceStatus.VISIBLE)
+def arm_recent_faces(*, version_id: int | None, since, until=None, limit: int) -> list[Face]:
+    """The newest visible start-token faces an arm drew in a rollout (the admin's grids)."""
+    faces = _arm_faces(version_id, since, until).filter(status=FaceStatus.VISIBLE)
     return list(faces.only("id", "strokes", "generator_id").order_by("-id")[:limit])
 
 

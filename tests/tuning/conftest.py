@@ -35,6 +35,18 @@ def tuned_artifact() -> bytes:
 
 
 @pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tuning, rails and sampling on one thread: two threads on two busy cores run about ten
+    times slower (tests/generation/commands/test_simulate_voters.py)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True)
 def fresh_version_decoders():
     """Each test loads the versions it draws with: ids restart in every test's database."""
     version_decoders_clear()

@@ -19,6 +19,12 @@ Measures, per group and per stretch of draws: the floor (the taste's share of al
 the shown share (of the faces admitted), and the oracle ceiling: the best share a perfect filter
 admitting the same number of faces could reach. The gap closed is (shown - floor) / (ceiling -
 floor): 0 is no better than no filter, 1 as good as the oracle.
+
+With `tune`, each round also trains a generator version (facegallery/tuning, from the base
+weights, rails checked) and lets the rollout decide, as beat would; after the last round the
+measurement is drawn twice more, once by the base weights and once by the newest version that
+passed its rails, each through the final filter: per taste, the unfiltered liked share (floor)
+of the base and the tuned generator, and the shown share with the filter on top.
 """
 
 from __future__ import annotations
@@ -31,18 +37,35 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from django.db import connection, transaction
+from django.utils import timezone
 
-from facegallery.gallery.models import Face, FaceStatus, GenerationBatch
+from facegallery.gallery.models import (
+    Face,
+    FaceStatus,
+    GenerationBatch,
+    GenerationSettings,
+    GeneratorVersion,
+)
 from facegallery.gallery.selectors import face_pool
 from facegallery.generation.services.admission import admission_cache_clear
-from facegallery.generation.services.batches import faces_generate_now
+from facegallery.generation.services.batches import (
+    face_generate_batch,
+    faces_generate_now,
+    generator_model_get,
+)
 from facegallery.scoring.models import ScorerVersion
 from facegallery.scoring.queue import face_get_next_for_voting
 from facegallery.scoring.services.features import normalised_drawings
 from facegallery.scoring.services.training import scorer_retrain
+from facegallery.tuning.models import Rollout
+from facegallery.tuning.selectors import rails_passed
+from facegallery.tuning.services.rollouts import rollout_decide
+from facegallery.tuning.services.versions import version_train
 from facegallery.voting.models import Label, Report, Vote, Voter
 from facegallery.voting.services import vote_cast
+from generator.rails import RailsConfig
 from generator.tastes import Population, taste_likes, tastes_judge
+from generator.tuning import TuningConfig
 
 VOTER_PREFIX = "sim:"
 DRAW_BATCH = 64  # faces per batch (one temperature each): a round spans several temperatures
@@ -111,6 +134,8 @@ class Round:
     reason: str
     auc: float | None
     incumbent_auc: float | None
+    generator_version: int | None = None  # the version trained after the round (--tune)
+    generator_note: str = ""  # its rails, or why none was trained; the rollout's decision
 
     @property
     def admitted_share(self) -> float:
@@ -122,6 +147,11 @@ class Run:
     seed: int
     rounds: list[Round] = field(default_factory=list)
     final: list[Share] = field(default_factory=list)  # the measurement draws, per group
+    # With `tune`: the measurement drawn by the base weights and by the newest version that
+    # passed its rails (tuned_version), each through the final filter.
+    base: list[Share] = field(default_factory=list)
+    tuned: list[Share] = field(default_factory=list)
+    tuned_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +162,9 @@ class Simulation:
     noise: float = 0.1
     visitors: int = 40
     measure_draws: int = 2048
+    tune: bool = False
+    tuning_config: TuningConfig | None = None  # default: the settings'
+    rails_config: RailsConfig | None = None  # default: generator.rails' defaults
 
 
 def simulated_votes_only() -> bool:
@@ -145,7 +178,8 @@ def simulation_reset() -> None:
     TRUNCATE ... CASCADE also empties the tables that point at these (reports, moderation
     rows): only ever on a scratch database, which the command checks first.
     """
-    tables = [m._meta.db_table for m in (Vote, Report, Voter, Face, GenerationBatch, ScorerVersion)]
+    models = (Vote, Report, Voter, Face, GenerationBatch, ScorerVersion, Rollout, GeneratorVersion)
+    tables = [m._meta.db_table for m in models]
     with transaction.atomic(), connection.cursor() as cursor:
         quoted = ", ".join(connection.ops.quote_name(t) for t in tables)
         # A caller's transaction may hold deferred foreign-key checks on these tables, which
@@ -190,6 +224,7 @@ def simulation_run(
                 pk__gt=first_id, pk__lte=last_id, scorer_version__isnull=False
             ).exists()
             result = scorer_retrain(force=True, seed=seed)
+            version, note = _tune(sim) if sim.tune else (None, "")
             shares = _shares(sim.population, first_id=first_id, last_id=last_id)
             run.rounds.append(
                 Round(
@@ -204,12 +239,40 @@ def simulation_run(
                     reason=result.reason,
                     auc=result.auc,
                     incumbent_auc=result.incumbent_auc,
+                    generator_version=version,
+                    generator_note=note,
                 )
             )
         first_id = _last_face_id()
         draw.count(sim.measure_draws)
         run.final = _shares(sim.population, first_id=first_id, last_id=_last_face_id())
+        if sim.tune:
+            _measure_generators(sim, run, draw)
     return run
+
+
+def _tune(sim: Simulation) -> tuple[int | None, str]:
+    """Train a generator version from the votes so far, then let the rollout decide."""
+    trained = version_train(
+        force=True,
+        config=sim.tuning_config,
+        rails_config=sim.rails_config,
+    )
+    decision = rollout_decide()
+    note = trained.reason if decision.version is None else f"{trained.reason}; {decision.verdict}"
+    return trained.version, note
+
+
+def _measure_generators(sim: Simulation, run: Run, draw: _Drawer) -> None:
+    newest = next((v for v in GeneratorVersion.objects.defer("artifact") if rails_passed(v)), None)
+    run.tuned_version = newest.version if newest else None
+    for version, attribute in ((None, "base"), (newest, "tuned")):
+        if attribute == "tuned" and newest is None:
+            continue
+        first_id = _last_face_id()
+        draw.count_by(sim.measure_draws, version_id=version.pk if version else None)
+        shares = _shares(sim.population, first_id=first_id, last_id=_last_face_id())
+        setattr(run, attribute, shares)
 
 
 class _Drawer:
@@ -220,6 +283,22 @@ class _Drawer:
         faces_generate_now(
             count=count, batch_size=DRAW_BATCH, rng=self.temperatures, explore_rng=self.explore
         )
+
+    def count_by(self, count: int, *, version_id: int | None) -> None:
+        """`count` faces drawn by one generator (`version_id`; None: the base weights),
+        whatever the rollout's arms, through the filter."""
+        generator, config = generator_model_get(), GenerationSettings.current()
+        for start in range(0, count, DRAW_BATCH):
+            batch = GenerationBatch.objects.create(
+                generator=generator,
+                generator_version_id=version_id,
+                count=min(DRAW_BATCH, count - start),
+                temperature=round(
+                    self.temperatures.uniform(config.temperature_min, config.temperature_max), 2
+                ),
+                dispatched_at=timezone.now(),
+            )
+            face_generate_batch(batch_id=batch.pk, explore_rng=self.explore)
 
     def until_pool(self, target: int) -> int:
         """Draw until `target` unvoted faces drawn from now on are shown; the last id before."""

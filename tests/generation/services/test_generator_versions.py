@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
+import torch
 
 from facegallery.core.decoders import decoder_get
 from facegallery.gallery.models import (
@@ -36,9 +37,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def fresh_version_decoders():
+    """Versions loaded afresh each test (ids restart), drawn on one torch thread (two on two
+    busy cores draw about ten times slower)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     version_decoders_clear()
     yield
     version_decoders_clear()
+    torch.set_num_threads(threads)
 
 
 def small_top_up(batches: int) -> list[GenerationBatch]:

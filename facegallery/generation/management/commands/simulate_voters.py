@@ -9,8 +9,12 @@ shown share, and whether the scorer trained after the round was promoted; at the
 --measure-draws faces drawn through the final filter, per group: floor, shown share, oracle
 ceiling (the best share with the same number admitted) and the gap closed.
 
+--tune also trains a generator version after each round (facegallery/tuning) and, at the end,
+draws the measurement by the base weights and by the newest version that passed its rails: per
+group, the unfiltered liked share of each generator and the shown share with the filter on top.
+
 Run it on a scratch database: it refuses one with votes from anyone but simulated visitors, and
-each run empties the faces, votes and scorer versions.
+each run empties the faces, votes, scorer and generator versions.
 """
 
 from __future__ import annotations
@@ -70,6 +74,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--measure-draws", type=int, default=2048, help="faces drawn after the last retrain"
         )
+        parser.add_argument(
+            "--tune", action="store_true", help="also train generator versions from the votes"
+        )
         parser.add_argument("--json", default="", help="also write the results here (- : stdout)")
 
     def handle(self, *args, **options) -> None:
@@ -84,6 +91,7 @@ class Command(BaseCommand):
             noise=options["noise"],
             visitors=options["visitors"],
             measure_draws=options["measure_draws"],
+            tune=options["tune"],
         )
         seeds = list(range(options["seed"], options["seed"] + options["seeds"]))
         self._check(sim, seeds)
@@ -140,6 +148,29 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{share.taste:<16} {_pct(share.floor):>7} {_pct(share.shown):>7} "
                 f"{_pct(share.ceiling):>8} {_pct(share.gap_closed):>11}"
+            )
+        if sim.tune:
+            self._write_generators(run)
+
+    def _write_generators(self, run: Run) -> None:
+        for r in run.rounds:
+            version = f"v{r.generator_version}" if r.generator_version else "-"
+            self.stdout.write(f"round {r.number}: generator {version} ({r.generator_note})")
+        if run.tuned_version is None:
+            self.stdout.write("no generator version passed its rails")
+            return
+        self.stdout.write(
+            f"base weights against generator v{run.tuned_version}, "
+            f"{run.base[0].drawn} faces each, through the final filter"
+        )
+        self.stdout.write(
+            f"{'taste':<16} {'base liked':>10} {'tuned liked':>11} "
+            f"{'base shown':>10} {'tuned shown':>11}"
+        )
+        for base, tuned in zip(run.base, run.tuned, strict=True):
+            self.stdout.write(
+                f"{base.taste:<16} {_pct(base.floor):>10} {_pct(tuned.floor):>11} "
+                f"{_pct(base.shown):>10} {_pct(tuned.shown):>11}"
             )
 
     def _write_summary(self, runs: list[Run], sim: Simulation) -> None:
@@ -200,6 +231,10 @@ class Command(BaseCommand):
                         for r in run.rounds
                     ],
                     "final": [s.as_dict() for s in run.final],
+                    "generator_versions": [r.generator_version for r in run.rounds],
+                    "tuned_version": run.tuned_version,
+                    "base": [s.as_dict() for s in run.base],
+                    "tuned": [s.as_dict() for s in run.tuned],
                 }
                 for run in runs
             ],
