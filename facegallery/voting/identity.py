@@ -67,10 +67,14 @@ def _session_since(request) -> datetime:
 
 
 def voter_if_known(request) -> str | None:
-    """The voter if this visitor has one in its session; never writes (cheap reads)."""
+    """The voter whose votes this visitor sees: its account, its session's voter, else its
+    ticket's (the lean vote path keeps no session); never writes (cheap reads)."""
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
     voter_id = _session_voter_id(request)
+    if voter_id is None:
+        ticket = _ticket(request)
+        voter_id = None if ticket is None else ticket[0]
     return None if voter_id is None else f"anon:{voter_id}"
 
 
