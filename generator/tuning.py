@@ -116,9 +116,28 @@ def tune_decoder(
     if not liked or (config.method == "dpo" and not disliked):
         raise ValueError(f"{config.method} needs liked faces and, for dpo, disliked faces")
     sides = [
-        _Side.of(base, faces, temps, config)
+        VotedFaces.of(base, faces, temps, config)
         for faces, temps in ((liked, liked_temperatures), (disliked, disliked_temperatures))
     ]
+    result = tune_prepared(base, *sides, config=config, progress=progress)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def tune_prepared(
+    base: SketchDecoder,
+    liked: VotedFaces,
+    disliked: VotedFaces,
+    *,
+    config: TuningConfig = TuningConfig(),
+    progress: Callable[[int], object] | None = None,
+) -> TuningResult:
+    """:func:`tune_decoder` on faces already read by the base (:meth:`VotedFaces.of`, with the
+    same ``config``): an offline evaluation reads its faces once for many tastes."""
+    started = time.perf_counter()
+    if not len(liked) or (config.method == "dpo" and not len(disliked)):
+        raise ValueError(f"{config.method} needs liked faces and, for dpo, disliked faces")
+    sides = [liked, disliked]
     torch.manual_seed(config.seed)  # nothing random in torch today; cheap insurance
     rng = np.random.default_rng(config.seed)
     decoder = trainable_copy(base)
@@ -145,8 +164,8 @@ def tune_decoder(
 
 
 @dataclass(frozen=True)
-class _Side:
-    """The liked or the disliked faces, with what training needs of each, computed once."""
+class VotedFaces:
+    """Liked (or disliked) faces with what training needs of each, read by the base once."""
 
     faces: list[np.ndarray]
     temperature: np.ndarray  # (N,) float32: 1.0 where not known or not used
@@ -156,6 +175,13 @@ class _Side:
     def __len__(self) -> int:
         return len(self.faces)
 
+    def take(self, indices: np.ndarray) -> VotedFaces:
+        """The faces at ``indices`` (k,) int, in that order."""
+        pick = [int(k) for k in indices]
+        states = [self.states[k] for k in pick] if self.states else []
+        return VotedFaces([self.faces[k] for k in pick], self.temperature[pick],
+                          self.reference[pick], states)  # fmt: skip
+
     @classmethod
     def of(
         cls,
@@ -163,7 +189,7 @@ class _Side:
         faces: Sequence[np.ndarray],
         temperatures: Sequence[float] | None,
         config: TuningConfig,
-    ) -> _Side:
+    ) -> VotedFaces:
         arrays = [_checked(k, f) for k, f in enumerate(faces)]
         temps = np.ones(len(arrays), np.float32)
         if temperatures is not None and config.use_temperature:
@@ -197,7 +223,7 @@ def _checked(index: int, face: np.ndarray) -> np.ndarray:
 
 
 def _batches(
-    rng: np.random.Generator, sides: list[_Side], config: TuningConfig
+    rng: np.random.Generator, sides: list[VotedFaces], config: TuningConfig
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """One epoch of (liked indices (b,), disliked indices (b,)) batches; see the docstring."""
     liked, disliked = sides
@@ -221,7 +247,7 @@ def _batches(
 
 
 def _log_ratios(
-    decoder: SketchDecoder, sides: list[_Side], win: np.ndarray, lose: np.ndarray
+    decoder: SketchDecoder, sides: list[VotedFaces], win: np.ndarray, lose: np.ndarray
 ) -> tuple[Tensor, Tensor, Tensor]:
     """(log-ratio to base (b + b',), steps (b + b',), log-likelihood) of win then lose faces."""
     liked, disliked = sides
@@ -242,7 +268,7 @@ def _log_ratios(
 
 def _loss(
     decoder: SketchDecoder,
-    sides: list[_Side],
+    sides: list[VotedFaces],
     win: np.ndarray,
     lose: np.ndarray,
     config: TuningConfig,
