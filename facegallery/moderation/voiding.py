@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from facegallery.moderation.models import Action, ModerationEvent, VoidJob
 from facegallery.scoring.services.versions import Rollback, scorer_versions_votes_voided
+from facegallery.tuning.services.rollouts import generator_versions_votes_voided
 from facegallery.voting.models import Vote
 from facegallery.voting.services import faces_counters_recount, faces_lock
 
@@ -159,6 +160,8 @@ def _void_chunk(selection: VoteSelection, chunk: list[int], actor, result: VoidR
     Vote.objects.filter(pk__in=ids).update(voided=True, voided_at=timezone.now())
     faces_counters_recount(faces_locked)
     result.votes += len(ids)
+    # A generator version steered by these votes stops drawing (tuning/services/rollouts.py).
+    generator_versions_votes_voided(vote_ids=ids)
     rollback = scorer_versions_votes_voided(vote_ids=ids)
     if rollback is not None:
         result.rollbacks.append(rollback)

@@ -1,9 +1,12 @@
-"""The tuning tasks are interfaces: each calls its service; beat runs both."""
+"""The tuning tasks and command are interfaces: each calls its service; beat runs both tasks."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 
 from facegallery.gallery.models import GeneratorVersion, VersionStatus
 from facegallery.tuning.services.rollouts import rollout_start
@@ -37,3 +40,13 @@ def test_the_decision_task_decides_the_running_rollout(fast_rollout):
     rollout_decide()
     version.refresh_from_db()
     assert version.status == VersionStatus.REJECTED
+
+
+def test_the_command_says_why_nothing_was_trained_or_decided():
+    out = io.StringIO()
+    call_command("train_generator", "--if-due", stdout=out)
+    call_command("train_generator", "--decide", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "nothing trained: 0 new votes of 500",
+        "no candidate: wait (no rollout is running)",
+    ]

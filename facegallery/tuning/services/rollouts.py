@@ -8,7 +8,9 @@ ACTIVE (decoders.py refuses to load any other, should one get there by hand).
 
 from __future__ import annotations
 
+import bisect
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -142,3 +144,37 @@ def rollout_decide() -> Decision:
     if verdict != Verdict.WAIT:
         logger.info("%s: %s (%s)", rollout.candidate, verdict, reason)
     return Decision(rollout.candidate.version, verdict, reason)
+
+
+# A version whose training votes were at least this share voided later was steered by them
+# (the scorer's rule: scoring/services/versions.py): it stops drawing at once.
+TAINTED_SHARE = 0.05
+
+
+@transaction.atomic
+def generator_versions_votes_voided(*, vote_ids: Sequence[int]) -> list[int]:
+    """Votes were just voided: count them against every version that trained on them
+    (metrics["voided_votes"]), and stop any drawing version now tainted (TAINTED_SHARE of
+    its votes voided): a candidate is rejected, the active version retired (the base weights
+    draw until a version tuned without those votes wins its rollout). Returns the version
+    numbers stopped."""
+    ids = sorted(int(i) for i in vote_ids)
+    if not ids:
+        return []
+    stopped = []
+    versions = GeneratorVersion.objects.select_for_update().filter(max_vote_id__gte=ids[0])
+    for version in versions.defer("artifact").order_by("version"):
+        assert version.max_vote_id is not None  # filtered above
+        seen = bisect.bisect_right(ids, version.max_vote_id)
+        voided = min(version.metrics.get("voided_votes", 0) + seen, version.votes_seen)
+        version.metrics = {**version.metrics, "voided_votes": voided}
+        version.save(update_fields=["metrics"])
+        tainted = version.votes_seen and voided / version.votes_seen >= TAINTED_SHARE
+        if tainted and version.status in (VersionStatus.CANDIDATE, VersionStatus.ACTIVE):
+            candidate = version.status == VersionStatus.CANDIDATE
+            note = f"stopped: {voided} of its {version.votes_seen} votes voided"
+            _end(version, VersionStatus.REJECTED if candidate else VersionStatus.RETIRED, note)
+            stopped.append(version.version)
+    if stopped:
+        logger.warning("generator versions %s stopped: trained on voided votes", stopped)
+    return stopped

@@ -12,6 +12,7 @@ from facegallery.gallery.models import Face, GeneratorVersion, VersionStatus
 from facegallery.tuning.models import Rollout
 from facegallery.tuning.services.rollouts import (
     RolloutError,
+    generator_versions_votes_voided,
     rollout_decide,
     rollout_start,
     rollout_stop,
@@ -163,3 +164,20 @@ def test_only_a_candidate_can_be_stopped():
     fresh = GeneratorVersionFactory.create()
     with pytest.raises(RolloutError, match="not in a rollout"):
         rollout_stop(version=fresh.version)
+
+
+def test_a_drawing_version_trained_on_votes_voided_later_stops_drawing():
+    votes = VoteFactory.create_batch(20)
+    last = max(vote.pk for vote in votes)
+    active = GeneratorVersionFactory.create(
+        status=VersionStatus.ACTIVE, votes_seen=20, max_vote_id=last
+    )
+    fresh = GeneratorVersionFactory.create(votes_seen=20, max_vote_id=last)
+    rollout_start(version=fresh.version)
+    later = GeneratorVersionFactory.create(votes_seen=0, max_vote_id=last - 20)  # saw none
+    stopped = generator_versions_votes_voided(vote_ids=[votes[0].pk])
+    assert stopped == [active.version, fresh.version]
+    assert status_of(active) == VersionStatus.RETIRED  # 1 of 20: 5%
+    assert status_of(fresh) == VersionStatus.REJECTED
+    assert fresh.note.startswith("stopped: 1 of its 20 votes voided")
+    assert status_of(later) == VersionStatus.TRAINED
