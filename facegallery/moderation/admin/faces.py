@@ -106,7 +106,6 @@ class FaceAdmin(admin.ModelAdmin):
         "thumbnail",
         "id",
         "status",
-        "origin",
         "featured",
         "score_display",
         "interesting_count",
@@ -116,6 +115,7 @@ class FaceAdmin(admin.ModelAdmin):
         "generator",
         "explored",
         "created_at",
+        "origin",  # last: the sortable columns keep their ?o= indexes (moderators' links)
     ]
     list_display_links = ["thumbnail", "id"]
     list_filter = [
