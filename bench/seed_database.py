@@ -72,11 +72,13 @@ def seed(cursor, faces: int, votes: int, templates: int) -> dict[str, float]:
         """
         INSERT INTO gallery_face (generator_id, seed, temperature, strokes, num_points,
             num_strokes, created, status, explored, admission_probability, interesting_count,
-            boring_count, wilson_interesting, wilson_boring, controversy, shuffle_key, featured)
+            boring_count, wilson_interesting, wilson_boring, controversy, shuffle_key, featured,
+            precision, origin)
         SELECT t.generator_id, %s + g, t.temperature, t.strokes, t.num_points, t.num_strokes,
             now() - (g::float8 / %s) * interval '90 days',
             CASE WHEN g %% 100 < 97 THEN 1 WHEN g %% 100 < 99 THEN 2 ELSE 3 END,
-            false, 1.0, 0, 0, 0, 0, 0, random(), false
+            false, 1.0, 0, 0, 0, 0, 0, random(), false,
+            1, 1  -- float32, drawn by the generator from the start token
         FROM generate_series(0, %s - 1) g JOIN tpl t ON t.idx = g %% %s
         """,
         [first_seed, faces, faces, k],
