@@ -5,8 +5,13 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 logger = logging.getLogger(__name__)
+
+# What every app's tasks retry on (autoretry_for): a PostgreSQL restart or a dropped
+# connection. Anything else fails loudly. Each task picks its own backoff.
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
 
 
 @shared_task(

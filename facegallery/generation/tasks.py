@@ -11,11 +11,10 @@ import logging
 from celery import shared_task
 from celery.signals import worker_process_init
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+
+from facegallery.core.tasks import TRANSIENT_DB_ERRORS
 
 logger = logging.getLogger(__name__)
-
-TRANSIENT = (OperationalError, InterfaceError)
 
 
 @shared_task(
@@ -35,7 +34,7 @@ def generation_top_up() -> None:
     name="gallery.face_generate_batch",
     acks_late=True,
     ignore_result=True,
-    autoretry_for=TRANSIENT,
+    autoretry_for=TRANSIENT_DB_ERRORS,
     retry_backoff=2,
     retry_backoff_max=30,
     max_retries=5,

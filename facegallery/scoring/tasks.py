@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+
+from facegallery.core.tasks import TRANSIENT_DB_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ def scorer_retrain_if_due() -> None:
     name="scoring.scorer_retrain",
     acks_late=True,
     ignore_result=True,
-    autoretry_for=(OperationalError, InterfaceError),
+    autoretry_for=TRANSIENT_DB_ERRORS,
     retry_backoff=5,
     max_retries=3,
 )

@@ -9,18 +9,17 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+
+from facegallery.core.tasks import TRANSIENT_DB_ERRORS
 
 logger = logging.getLogger(__name__)
-
-TRANSIENT = (OperationalError, InterfaceError)
 
 
 @shared_task(
     name="tuning.version_train",
     acks_late=True,
     ignore_result=True,
-    autoretry_for=TRANSIENT,
+    autoretry_for=TRANSIENT_DB_ERRORS,
     retry_backoff=30,
     max_retries=3,
     # A check left in the queue while no tuning worker listens is stale by the next one.
@@ -40,7 +39,7 @@ def version_train(force: bool = False) -> None:
     name="tuning.rollout_decide",
     acks_late=True,
     ignore_result=True,
-    autoretry_for=TRANSIENT,
+    autoretry_for=TRANSIENT_DB_ERRORS,
     retry_backoff=5,
     max_retries=3,
     expires=120,

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
+
+from generator.model import SketchDecoder, load_decoder
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED = REPO_ROOT.parent / "shared"
@@ -33,3 +37,18 @@ def quickdraw_faces() -> list[dict]:
     if not path.is_file():
         pytest.skip(f"{path} not found: tests need ../shared beside the checkout")
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def decoder(face_model_path: Path) -> SketchDecoder:
+    """The face decoder, loaded once per test module (a module may tune or perturb its copy)."""
+    return load_decoder(face_model_path)
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """One torch thread for a module's heavy tests: two spin-wait on a shared 2-core machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 from generator.likelihood import drawing_nll, step_nll, summarise
-from generator.model import SketchDecoder, load_decoder
+from generator.model import SketchDecoder
 from generator.sampling import sample_faces, sample_faces_with_nll
-
-
-@pytest.fixture(scope="module")
-def decoder(face_model_path: Path) -> SketchDecoder:
-    return load_decoder(face_model_path)
 
 
 def _ndjson_to_stroke3(drawing: list, scale_factor: float) -> np.ndarray:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
-from generator.model import SketchDecoder, load_decoder
+from generator.model import SketchDecoder
 from generator.priming import (
     MAX_EXTENT,
     first_strokes,
@@ -21,11 +19,6 @@ from generator.sampling import sample_faces
 from generator.strokes import START_TOKEN, stroke3_to_stroke5
 
 TEMPERATURE = 0.3
-
-
-@pytest.fixture(scope="module")
-def decoder(face_model_path: Path) -> SketchDecoder:
-    return load_decoder(face_model_path)
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from generator.model import SketchDecoder, load_decoder
+from generator.model import SketchDecoder
 from generator.precision import BFLOAT16, FLOAT32
 from generator.quality import (
     NLL_BOUND,
@@ -19,11 +18,6 @@ from generator.quality import (
     ks_two_sample,
     load_quickdraw,
 )
-
-
-@pytest.fixture(scope="module")
-def decoder(face_model_path: Path) -> SketchDecoder:
-    return load_decoder(face_model_path)
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from generator.model import SketchDecoder, load_decoder
+from generator.model import SketchDecoder
 from generator.quality import load_quickdraw
 from generator.rails import (
     RailCheck,
@@ -23,23 +22,11 @@ from generator.rails import (
     rails_compare,
 )
 
+# One torch thread: two spin-wait, and ran 5x slower, on the shared 2-core machine.
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 # Few faces keep the tests quick; the bounds are the defaults'.
 SMALL = RailsConfig(samples=16, temperatures=(0.3, 0.5))
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    """One torch thread: two spin-wait, and ran 5x slower, on the shared 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def decoder(face_model_path: Path) -> SketchDecoder:
-    return load_decoder(face_model_path)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,15 +10,10 @@ import torch
 
 from generator import rng
 from generator.likelihood import drawing_nll_and_states
-from generator.model import MixtureParams, SketchDecoder, load_decoder
+from generator.model import MixtureParams, SketchDecoder
 from generator.sampling import _sample, sample_faces, sample_faces_with_states, temperature_adjusted
 
 TEMPERATURE = 0.25
-
-
-@pytest.fixture(scope="module")
-def decoder(face_model_path: Path) -> SketchDecoder:
-    return load_decoder(face_model_path)
 
 
 def _quantised(face: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 import torch
 
-from generator.model import SketchDecoder, load_decoder
+from generator.model import SketchDecoder
 from generator.precision import BFLOAT16, FLOAT32
 from generator.step import DecoderStep, gate_shift
-
-
-@pytest.fixture(scope="module")
-def decoder(face_model_path: Path) -> SketchDecoder:
-    return load_decoder(face_model_path)
 
 
 def _strokes5(steps: int = 12) -> torch.Tensor:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
 from generator.likelihood import drawing_nll
-from generator.model import SketchDecoder, load_decoder
+from generator.model import SketchDecoder
 from generator.sampling import sample_faces
 from generator.tastes import taste_likes
 from generator.tuning import (
@@ -22,23 +19,11 @@ from generator.tuning import (
     tune_decoder,
 )
 
+# One torch thread: two spin-wait, and ran 5x slower, on the shared 2-core machine.
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 TEMPERATURE = 0.4
 # Small and quick: three epochs of 3 steps each (the default head-only tuning is cheap).
 QUICK = TuningConfig(epochs=3, batch_size=16, seed=3)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    """One torch thread: two spin-wait, and ran 5x slower, on the shared 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def decoder(face_model_path: Path) -> SketchDecoder:
-    return load_decoder(face_model_path)
 
 
 @pytest.fixture(scope="module")

@@ -14,14 +14,14 @@ from __future__ import annotations
 import logging
 import math
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 
+from facegallery.core.locks import advisory_lock_try
 from facegallery.scoring import selectors
 from facegallery.scoring.models import ScorerVersion
 from facegallery.scoring.services.features import face_feature_batch
@@ -102,19 +102,6 @@ def scorer_retrain_due() -> bool:
     return selectors.votes_total() - last >= settings.SCORER_RETRAIN_MIN_NEW_VOTES
 
 
-@contextmanager
-def _training_lock():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_LOCK_ID])
-        got = cursor.fetchone()[0]
-    try:
-        yield got
-    finally:
-        if got:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_ID])
-
-
 def _incumbent_scores(active: ScorerVersion | None, rows: list[dict]) -> np.ndarray | None:
     """The active scorer's scores of `rows`; None without one, or when it is unusable."""
     if active is None:
@@ -131,7 +118,7 @@ def _incumbent_scores(active: ScorerVersion | None, rows: list[dict]) -> np.ndar
 
 def scorer_retrain(*, force: bool = False, seed: int = 0) -> RetrainResult:
     """Train a new version if enough new votes arrived (or `force`); see the module docstring."""
-    with _training_lock() as got:
+    with advisory_lock_try(_LOCK_ID) as got:
         if not got:
             return RetrainResult(None, False, "another training run is in progress")
         if not force and not scorer_retrain_due():

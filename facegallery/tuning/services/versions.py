@@ -23,15 +23,15 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 
 from facegallery.core import decoders
+from facegallery.core.locks import advisory_lock_try
 from facegallery.gallery.models import Face, GeneratorModel, GeneratorVersion, VersionStatus
 from facegallery.scoring import selectors as scoring_selectors
 from facegallery.scoring.services.features import normalised_drawings
@@ -63,19 +63,6 @@ class TrainingSet:
     disliked_temperatures: list[float]
     votes_seen: int
     max_vote_id: int
-
-
-@contextmanager
-def _training_lock():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_LOCK_ID])
-        got = cursor.fetchone()[0]
-    try:
-        yield got
-    finally:
-        if got:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_ID])
 
 
 def version_train_due() -> tuple[bool, str]:
@@ -144,7 +131,7 @@ def version_train(
     """Train, check and store a version if one is due (or `force`); see the module
     docstring. `config`: how to tune (default: the settings'); `rails_config`: the rails'
     bounds and sample sizes (default: generator.rails')."""
-    with _training_lock() as got:
+    with advisory_lock_try(_LOCK_ID) as got:
         if not got:
             return TrainResult(None, False, "another tuning run is in progress")
         if not force:
