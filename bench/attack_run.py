@@ -15,15 +15,13 @@ import uuid
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from bench import attack_strategies as strategies
 from bench.attack import HONEST_TASTE, STEERING_RULE
 from bench.attack_clients import Endpoint, Tally, Taste, WebClient, honest_visitor
-from bench.common import django_setup
+from bench.common import django_setup, gunicorn_start, redis_database, scratch_database
 from bench.load_visitors import start_generation
-from bench.proxy import free_port, nginx_binary, start_nginx
-from bench.slowloris import probe
+from bench.proxy import nginx_binary, start_nginx
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NAT_ADDRESS = "127.200.0.1"
@@ -34,39 +32,13 @@ def own_address(i: int) -> str:
     return f"127.{1 + i // 256}.{i % 256}.1"
 
 
-def scratch_database(stack: ExitStack) -> str:
-    """A new database on DATABASE_URL's server, dropped when the run ends."""
-    import psycopg
-
-    base = os.environ.get("DATABASE_URL")
-    if not base:
-        raise SystemExit("DATABASE_URL is not set: run under `python -m facegallery.stack`")
-    name = f"attack_{uuid.uuid4().hex[:10]}"
-    admin = urlunsplit(urlsplit(base)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    stack.callback(drop)
-    return urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
-
-
 def run_env(args: argparse.Namespace, database_url: str) -> dict[str, str]:
-    redis = os.environ.get("REDIS_URL")
-    if not redis:
-        raise SystemExit("REDIS_URL is not set: run under `python -m facegallery.stack`")
     env = dict(os.environ)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.update(
         DJANGO_SETTINGS_MODULE="facegallery.settings",
         DATABASE_URL=database_url,
-        REDIS_URL=urlunsplit(urlsplit(redis)._replace(path=f"/{args.redis_db}")),
+        REDIS_URL=redis_database(args.redis_db),
         DEBUG="0",
         HTTPS="1",
         TRUSTED_PROXY_COUNT="1",
@@ -90,23 +62,6 @@ def manage(env: dict[str, str], *argv: str) -> str:
         capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     return done.stdout.strip()
-
-
-def start_gunicorn(env: dict[str, str], args: argparse.Namespace) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "facegallery.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.web_workers), "--threads", str(args.web_threads),
-         "--log-level", "warning"],
-        cwd=REPO_ROOT, env=env,
-    )  # fmt: skip
-    deadline = time.monotonic() + 90
-    while probe(f"http://127.0.0.1:{port}/healthz", timeout=2).status != 200:
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.terminate()
-            raise SystemExit("gunicorn did not become healthy")
-        time.sleep(0.5)
-    return server, port
 
 
 def retrain(env: dict[str, str], seed: int) -> str:
@@ -133,7 +88,7 @@ def measure(tastes: list[str], count: int, timeout_s: float = 600) -> dict:
 
 def run_one(name: str, args: argparse.Namespace, attackers: list[str]) -> dict:
     with ExitStack() as stack:
-        env = run_env(args, scratch_database(stack))
+        env = run_env(args, scratch_database(stack, "attack"))
         import redis
 
         redis.Redis.from_url(env["REDIS_URL"]).flushdb()  # this run's broker and limits only
@@ -152,7 +107,7 @@ def _run(name, args, attackers, env, stack: ExitStack) -> dict:
 
     children = start_generation(env)
     stack.callback(_stop, children)
-    server, web_port = start_gunicorn(env, args)
+    server, web_port = gunicorn_start(env, workers=args.web_workers, threads=args.web_threads)
     stack.callback(_stop, [server])
     proxy = None
     if nginx_binary() and not args.no_proxy:

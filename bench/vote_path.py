@@ -44,8 +44,16 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.common import django_setup, median, table, write_results
-from bench.load_gallery import counters_mismatched, free_port
+from bench.common import (
+    django_setup,
+    gunicorn_start,
+    median,
+    redis_database,
+    scratch_database,
+    table,
+    write_results,
+)
+from bench.load_gallery import counters_mismatched
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PATHS = {"old": "/api/faces/{}/vote", "lean": "/api/lean/faces/{}/vote"}
@@ -323,30 +331,11 @@ def load_range(runs: list[dict]) -> str:
 
 
 def scratch_env(stack: ExitStack, args) -> dict[str, str]:
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    base = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
-    name = f"vote_path_{uuid.uuid4().hex[:8]}"
-    admin = urlunsplit(urlsplit(base)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    stack.callback(drop)
-    redis = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="facegallery.settings",
-        DATABASE_URL=urlunsplit(urlsplit(base)._replace(path=f"/{name}")),
-        REDIS_URL=urlunsplit(urlsplit(redis)._replace(path=f"/{args.redis_db}")),
+        DATABASE_URL=scratch_database(stack, "vote_path"),
+        REDIS_URL=redis_database(args.redis_db),
         DEBUG="0",
         HTTPS="0",
         SECRET_KEY=f"vote-path-bench-{uuid.uuid4().hex}-not-for-production",
@@ -383,25 +372,6 @@ def seed_faces(count: int) -> list[int]:
     return list(Face.objects.filter(status=FaceStatus.VISIBLE).values_list("pk", flat=True))
 
 
-def start_server(env: dict[str, str], args) -> tuple[subprocess.Popen, int]:
-    from bench.slowloris import probe
-
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "facegallery.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--threads", str(args.threads),
-         "--log-level", "warning", "--backlog", "2048"],
-        cwd=REPO_ROOT, env=env,
-    )  # fmt: skip
-    deadline = time.monotonic() + 300  # a loaded machine starts 4 workers slowly
-    while probe(f"http://127.0.0.1:{port}/healthz", timeout=5).status != 200:
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.terminate()
-            raise SystemExit("gunicorn did not become healthy")
-        time.sleep(0.5)
-    return server, port
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=20, help="seconds per run")
@@ -436,7 +406,10 @@ def main() -> None:
 
         redis.Redis.from_url(env["REDIS_URL"]).flushdb()
         faces = seed_faces(args.faces)
-        server, port = start_server(env, args)
+        # A loaded machine starts 4 workers slowly.
+        server, port = gunicorn_start(
+            env, workers=args.workers, threads=args.threads, ready_timeout_s=300
+        )
         stack.callback(server.wait, 30)
         stack.callback(server.terminate)
         for name in args.paths.split(","):  # warm every worker and thread on both paths
