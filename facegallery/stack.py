@@ -313,7 +313,9 @@ def manage(var: Path, manage_args: list[str]) -> int:
 
 
 def _interrupt(signum, frame) -> None:
-    """SIGTERM (docker stop, CI) takes the same orderly path as Ctrl-C."""
+    """SIGTERM (docker stop, CI) takes the same orderly path as Ctrl-C. SIGINT too, said
+    explicitly: a shell without job control starts background commands (`make run &` in a
+    script) with SIGINT ignored, and Python then never turns it into KeyboardInterrupt."""
     raise KeyboardInterrupt
 
 
@@ -347,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "manage":
         return manage(args.var, args.manage_args)
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         if args.command == "run":
             return run(args)

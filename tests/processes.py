@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 import psycopg
 
 from tests.conftest import REPO_ROOT, free_port, manage
@@ -146,3 +148,15 @@ def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None
             return
         time.sleep(0.25)
     raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
+
+
+def kill_family(process: subprocess.Popen) -> None:
+    """A launcher and everything it started, killed if still running (after a failed test):
+    nothing may outlive its test and load the machine for the ones after it."""
+    if process.poll() is not None:
+        return
+    family = psutil.Process(process.pid).children(recursive=True)
+    for member in [psutil.Process(process.pid), *family]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.kill()
+    process.wait()

@@ -15,18 +15,25 @@ import pytest
 
 from facegallery.embedded import EmbeddedRedis
 from tests.conftest import REPO_ROOT, free_port
-from tests.processes import http_status, pool_size, wait_for
+from tests.processes import http_status, kill_family, pool_size, wait_for
 
 pytestmark = pytest.mark.slow
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def start_launcher(env: dict[str, str], tmp_path) -> tuple[subprocess.Popen, str]:
+    """`make run` started the hard way: as `make run &` in a script, with SIGINT ignored
+    (what a shell without job control does), so Ctrl-C's signal must still stop it."""
     port = free_port()
     log = (tmp_path / "launcher.log").open("wb")
     launcher = subprocess.Popen(
         [sys.executable, "-m", "facegallery.stack", "run", "--port", str(port),
          "--web-workers", "1", "--var", str(tmp_path / "var")],
         cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        preexec_fn=_ignore_sigint,
     )  # fmt: skip
     return launcher, f"http://127.0.0.1:{port}"
 
@@ -65,8 +72,7 @@ def test_the_launcher_runs_web_worker_and_beat_against_given_servers(
         assert http_status(url + "/") == 200
         interrupt_and_check_everything_stopped(launcher, url)
     finally:
-        if launcher.poll() is None:
-            launcher.kill()
+        kill_family(launcher)
         redis.stop()
 
 
@@ -94,5 +100,4 @@ def test_without_urls_the_launcher_starts_and_stops_embedded_servers(tmp_path):
         _gone, alive = psutil.wait_procs(servers, timeout=15)
         assert alive == [], f"embedded servers still running: {alive}"
     finally:
-        if launcher.poll() is None:
-            launcher.kill()
+        kill_family(launcher)

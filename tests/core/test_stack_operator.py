@@ -21,7 +21,7 @@ from bench.idle_log import classify, open_like_a_browser
 from facegallery import stack, stackenv
 from tests.conftest import REPO_ROOT
 from tests.core.test_stack import start_launcher
-from tests.processes import wait_for
+from tests.processes import kill_family, wait_for
 
 PASSWORD = "correct-horse-battery-staple-42"
 
@@ -63,7 +63,7 @@ def launched(tmp_path_factory) -> Iterator[Launched]:
         try:
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            process.kill()
+            kill_family(process)
 
 
 @pytest.mark.slow
