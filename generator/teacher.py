@@ -14,7 +14,7 @@ gather, which autograd follows back to the Magenta layout) and the forget bias r
 
 Temperature: a face drawn at temperature τ came from the *tempered* distribution (pen and pi
 logits divided by 0.5 + 0.5 τ, sigmas times sqrt(τ);
-:func:`generator.sampling.temperature_adjusted`). :func:`tempered` rewrites head outputs so
+:func:`generator.mixture_draw.temperature_adjusted`). :func:`tempered` rewrites head outputs so
 that ``step_nll`` scores exactly that distribution.
 """
 

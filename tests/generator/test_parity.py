@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import torch
 
+from generator.mixture_draw import temperature_adjusted
 from generator.model import SketchDecoder, split_mixture
 from generator.modelfile import ModelFile, load_model_file
-from generator.sampling import temperature_adjusted
 
 GOLDEN_PATH = Path(__file__).parent / "golden" / "face_parity.json"
 # The golden values are float32 results rounded to 7 significant digits; an independent numpy
