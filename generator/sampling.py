@@ -6,13 +6,17 @@ the slot a face lands in do not matter, because
 
 - random draws come from a per-face counter-based stream (``generator.rng``) addressed by the
   face's own step index, never from a shared generator;
-- the working batch always has a multiple of :data:`ROW_ALIGN` rows. The CPU kernels compute
-  each row bit-identically for such row counts but not for others (measured with torch 2.13:
-  MKL's sgemm differs for 1-3 or 5-7 rows; on a newer AVX-512 CPU, one with AVX512-FP16,
-  8-row batches still differed in the last bit somewhere in the step, 16-row ones did not), so
-  a face drawn alone is padded to 16 rows. ``test_sampling`` checks this on the machine it runs
-  on; other BLAS builds (and cuBLAS, which picks kernels by shape) may only guarantee it for a
-  fixed batch size. oneDNN's bfloat16 matmul is row-invariant the same way (tested too).
+- the working batch always has a multiple of :data:`ROW_ALIGN` rows (its precision's). The CPU
+  kernels compute each row bit-identically for such row counts but not for others (measured
+  with torch 2.13: MKL's sgemm differs for 1-3 or 5-7 rows; on a newer AVX-512 CPU, one with
+  AVX512-FP16, 8-row batches still differed in the last bit somewhere in the step, 16-row ones
+  did not), so a face drawn alone is padded to 16 rows. oneDNN's bfloat16 matmul is
+  row-invariant the same way, but in blocks of 32 rows on one thread (16 were enough on two),
+  so bfloat16 pads to 32. ``test_sampling`` checks this on the machine it runs on; other BLAS
+  builds (and cuBLAS, which picks kernels by shape) may only guarantee it for a fixed batch
+  size. Float32 faces are also the same for any thread count; bfloat16 ones are not (oneDNN
+  splits the bfloat16 sums differently on one thread), so a bfloat16 face is reproducible on a
+  given CPU with a given ``torch.get_num_threads()``.
 
 Precision (:mod:`generator.precision`): "float32" by default, so a call's result does not depend
 on the machine; "bfloat16" runs both matmuls with bfloat16 operands (float32 accumulation, state
@@ -44,13 +48,14 @@ from generator import rng
 from generator.likelihood import step_nll
 from generator.mixture_draw import draw_point, softmax_divisor
 from generator.model import SketchDecoder
-from generator.precision import FLOAT32, resolve_precision
+from generator.precision import BFLOAT16, FLOAT32, resolve_precision
 from generator.representation import StatePool
 from generator.step import DecoderStep
 
 logger = logging.getLogger(__name__)
 
-ROW_ALIGN = 16  # working-batch rows are a multiple of this: row-invariant kernels (see above)
+# Working-batch rows are a multiple of this, per precision: row-invariant kernels (see above).
+ROW_ALIGN = {FLOAT32: 16, BFLOAT16: 32}
 PEN_DOWN, PEN_LIFT, PEN_END = 0, 1, 2  # indices of p1, p2, p3 in stroke-5 and the pen logits
 _DRAWS_PER_STEP = 4  # uniforms per face-step: component, pen state, two for Box-Muller
 
@@ -128,8 +133,8 @@ def _to_stroke3(record: np.ndarray, length: int) -> np.ndarray:
     return stroke3
 
 
-def _round_up(n: int) -> int:
-    return -(-n // ROW_ALIGN) * ROW_ALIGN
+def _round_up(n: int, align: int) -> int:
+    return -(-n // align) * align
 
 
 def _seed_tensor(seeds: Sequence[int], device: torch.device) -> Tensor:
@@ -294,10 +299,13 @@ class _SamplerRun:
         self.seeds, self.max_len, self.device = seeds, max_len, device
         self.track_nll, self.start = track_nll, start
         self.step = step
+        self.align = ROW_ALIGN[step.precision]
         self.pen_ids = torch.arange(3, device=device)  # (3,) for the one-hot pen input
         self.words = rng.counter_words(max_len, _DRAWS_PER_STEP, device)  # (L, 4) face-independent
         capacity = min(batch_size, len(seeds))
-        self.slots = _new_slots(_round_up(capacity), step, max_len, device, track_nll=track_nll)
+        self.slots = _new_slots(
+            _round_up(capacity, self.align), step, max_len, device, track_nll=track_nll
+        )
         first = torch.arange(capacity, device=device)
         _start_faces(self.slots, step, first, first, seeds[:capacity], start)
         self.next_face = capacity  # index into seeds of the next face to start
@@ -395,9 +403,9 @@ class _SamplerRun:
         return len(faces)
 
     def _compact(self) -> _Slots:
-        """No seeds pending: keep live rows only (plus idle ones up to a multiple of ROW_ALIGN)."""
+        """No seeds pending: keep live rows only (plus idle ones up to the row alignment)."""
         live = (self.slots.face >= 0).nonzero().squeeze(1)
-        target = _round_up(len(live))
+        target = _round_up(len(live), self.align)
         if target < self.slots.xh.shape[0]:
             idle = (self.slots.face < 0).nonzero().squeeze(1)[: target - len(live)]
             keep = torch.cat([live, idle])
