@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from facegallery.core import decoders
+from facegallery.core.bulk import rows_insert_ignoring_conflicts
 from facegallery.scoring.models import DrawingNll, DrawingRepresentation
 from generator import features
 from generator.packing_batch import unpack_many
@@ -69,12 +70,11 @@ def nll_cache_store(
     if not measured:
         return
     stats = features.nll_stats([nll for _, nll in measured])
-    DrawingNll.objects.bulk_create(
+    rows_insert_ignoring_conflicts(  # a retried batch draws the same faces
         [
             DrawingNll(key=nll_key(generator_name, data), values=row.tobytes())
             for (data, _), row in zip(measured, stats, strict=True)
-        ],
-        ignore_conflicts=True,  # a retried batch draws the same faces
+        ]
     )
 
 
@@ -92,9 +92,8 @@ def _nll_rows(generator_name: str, stored: Sequence[bytes], drawings: list[np.nd
         decoder = decoders.decoder_get(generator_name)
         computed = features.nll_stats(drawing_nll(decoder, [drawings[k] for k in missing]))
         fresh = {keys[k]: row for k, row in zip(missing, computed, strict=True)}
-        DrawingNll.objects.bulk_create(
-            [DrawingNll(key=key, values=row.tobytes()) for key, row in fresh.items()],
-            ignore_conflicts=True,  # a concurrent worker or a retried batch stored it first
+        rows_insert_ignoring_conflicts(  # a concurrent worker or a retried batch stored it first
+            [DrawingNll(key=key, values=row.tobytes()) for key, row in fresh.items()]
         )
         cached.update(fresh)
     return np.stack([cached[key] for key in keys]) if keys else np.zeros((0, _NLL_WIDTH))
@@ -117,14 +116,13 @@ def representation_cache_store(
         return
     rows = np.stack([np.asarray(pooled[k], np.float32) for k in kept])  # (M, len(POOLS) * H)
     values = represent(rows, [drawings[k] for k in kept]).astype(np.float16)
-    DrawingRepresentation.objects.bulk_create(
+    rows_insert_ignoring_conflicts(  # a retried batch draws the same faces
         [
             DrawingRepresentation(
                 key=representation_key(generator_name, stored[k]), values=row.tobytes()
             )
             for k, row in zip(kept, values, strict=True)
-        ],
-        ignore_conflicts=True,  # a retried batch draws the same faces
+        ]
     )
 
 
@@ -149,17 +147,15 @@ def _representation_rows(
         # float16 keeps 3 significant digits: far below the spread the head standardises by.
         rows = represent(pooled, todo).astype(np.float16)  # (M, REPR_WIDTH)
         fresh = {keys[k]: row for k, row in zip(missing, rows, strict=True)}
-        DrawingRepresentation.objects.bulk_create(
-            [DrawingRepresentation(key=key, values=row.tobytes()) for key, row in fresh.items()],
-            ignore_conflicts=True,  # a concurrent worker or a retried batch stored it first
+        rows_insert_ignoring_conflicts(  # a concurrent worker or a retried batch stored it first
+            [DrawingRepresentation(key=key, values=row.tobytes()) for key, row in fresh.items()]
         )
         nll_rows = features.nll_stats(nlls)
-        DrawingNll.objects.bulk_create(
+        rows_insert_ignoring_conflicts(  # most were cached by the sampler already
             [
                 DrawingNll(key=nll_key(generator_name, stored[k]), values=row.tobytes())
                 for k, row in zip(missing, nll_rows, strict=True)
-            ],
-            ignore_conflicts=True,  # most were cached by the sampler already
+            ]
         )
         cached.update(fresh)
     if not keys:
