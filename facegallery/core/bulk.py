@@ -31,7 +31,7 @@ def rows_insert_ignoring_conflicts(objects: Sequence[models.Model]) -> None:
         [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objects]
         for field in fields
     ]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
     unnest = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
     with connection.cursor() as cursor:
         cursor.execute(
