@@ -197,9 +197,10 @@ def sample_faces_with_nll(
     drawn point costs a few vector ops instead of the second decoder pass that
     :func:`generator.likelihood.drawing_nll` needs. Each array is (n + 1,) float64 nats, laid
     out as in ``drawing_nll`` (one value per point, then the end state's pen term); feed it to
-    :func:`generator.likelihood.summarise`. None for a face cut at ``max_seq_len``: its end
-    state was never drawn, so use ``drawing_nll`` for it. In bfloat16 the NLL is the one the
-    bfloat16 decoder assigns (within 1% of float32's, see ``python -m generator quality``).
+    :func:`generator.likelihood.summarise`. A face cut at ``max_seq_len`` is measured as it
+    is stored (last pen lifted, then the end state) from one extra step that reads its last
+    point. In bfloat16 the NLL is the one the bfloat16 decoder assigns (within 1% of
+    float32's, see ``python -m generator quality``).
     """
     faces, nlls, _ = _sample(
         decoder, seeds, temperature, softmax_temperature, max_seq_len, batch_size, device,
@@ -222,8 +223,8 @@ def sample_faces_with_states(
     The third list holds, per face, the (len(POOLS) * H,) float32 row that
     :func:`generator.likelihood.drawing_nll_and_states` pools from a teacher-forced pass over
     the finished drawing (:class:`generator.representation.StatePool`), so a representation
-    scorer needs no second decoder pass for it. None, as for the NLL, for a face cut at
-    max_seq_len: the state after its last point was never computed.
+    scorer needs no second decoder pass for it, a face cut at max_seq_len included (the
+    state after its lifted last point comes from the same extra step as its NLL).
     """
     faces, nlls, pooled = _sample(
         decoder, seeds, temperature, None, None, batch_size, None, precision, None,
@@ -341,7 +342,11 @@ class _SamplerRun:
             done = (slots.face >= 0) & ((pen == PEN_END) | (slots.steps >= self.max_len))  # (R,)
             if not bool(done.any()):  # one host sync per step: cheap on CPU, needed to refill
                 continue
-            finished = self._collect(done.nonzero().squeeze(1), pen)
+            cut = done & (pen != PEN_END)  # (R,) faces that reached max_seq_len
+            last_z = None
+            if (self.track_nll or self.pool is not None) and bool(cut.any()):
+                last_z = self._read_last_points(cut, gates, gates_lo)
+            finished = self._collect(done.nonzero().squeeze(1), pen, last_z)
             if progress is not None:
                 progress(finished)
             if self.next_face < len(self.seeds):
@@ -364,8 +369,24 @@ class _SamplerRun:
         is_lift = (slots.xh[:, 3] > 0.5) | (pen == PEN_END)  # (R,) p2 of the input
         self.pool.update(h, slots.c, is_point, is_lift)
 
-    def _collect(self, rows: Tensor, pen: Tensor) -> int:
-        """Store the faces that finished in ``rows`` (k,) and refill those rows if seeds remain."""
+    def _read_last_points(self, cut: Tensor, gates: Tensor, gates_lo: Tensor | None) -> Tensor:
+        """One more step for faces cut at max_seq_len (``cut`` (R,) bool), on copies of the
+        working batch: it reads each cut face's last point with the pen lifted, as the stored
+        drawing ends (its last point always ends its stroke) and as a teacher-forced pass reads
+        it. Its state is pooled and its head output returned, z (R, 123), for the end state's
+        NLL term: cut faces get their NLL and pooled states from drawing too, not from a second
+        decoder pass over all max_seq_len steps."""
+        xh, c = self.slots.xh.clone(), self.slots.c.clone()  # the input is this step's point
+        xh[cut, 2:5] = torch.tensor([0.0, 1.0, 0.0], dtype=xh.dtype, device=xh.device)  # p2
+        z = self.step.run(xh, c, gates, gates_lo)  # (R, 123); gates are scratch, reused
+        if self.pool is not None:
+            h = xh[:, 5 : 5 + self.step.hidden_size].float()  # (R, H) after the lifted point
+            self.pool.update(h, c, cut, cut)
+        return z
+
+    def _collect(self, rows: Tensor, pen: Tensor, last_z: Tensor | None) -> int:
+        """Store the faces that finished in ``rows`` (k,) and refill those rows if seeds remain.
+        last_z: :meth:`_read_last_points`'s head output when faces were cut, else None."""
         slots = self.slots
         lengths = slots.steps[rows] - (pen[rows] == PEN_END).long()  # end state is not a point
         records = slots.record[rows].cpu().numpy()  # (k, L, 3)
@@ -373,19 +394,11 @@ class _SamplerRun:
         for face, length, record in zip(faces, lengths.tolist(), records, strict=True):
             self.results[face] = _to_stroke3(record, length)
         if self.track_nll:
-            targets = slots.record[rows]  # (k, L, 3) dx, dy, pen index as drawn
-            offset_nll, pen_nll = step_nll(slots.z[rows], targets)  # (k, L) each, float64
-            # The end state has no offset: only its pen term counts (as in drawing_nll).
-            per_step = offset_nll.masked_fill(targets[..., 2] == PEN_END, 0.0) + pen_nll
-            ended = (pen[rows] == PEN_END).tolist()
-            for face, length, end, nll in zip(
-                faces, lengths.tolist(), ended, per_step.cpu().numpy(), strict=True
-            ):
-                self.nlls[face] = nll[: length + 1].copy() if end else None
+            self._store_nlls(rows, pen, faces, lengths, last_z)
         if self.pool is not None:
             pooled = self.pool.take(rows).cpu().numpy()  # (k, len(POOLS) * H)
-            for face, end, row in zip(faces, (pen[rows] == PEN_END).tolist(), pooled, strict=True):
-                self.pooled[face] = row if end else None
+            for face, row in zip(faces, pooled, strict=True):
+                self.pooled[face] = row
             self.pool.reset(rows)
         slots.face[rows] = -1
         take = min(len(rows), len(self.seeds) - self.next_face)
@@ -401,6 +414,31 @@ class _SamplerRun:
             )
             self.next_face += take
         return len(faces)
+
+    def _store_nlls(
+        self, rows: Tensor, pen: Tensor, faces: list[int], lengths: Tensor, last_z: Tensor | None
+    ) -> None:
+        """Each finished face's NLL per step, as drawing_nll reads the stored drawing: its
+        points, then the end state (pen term only). A face cut at max_seq_len is stored with
+        its last pen lifted, so that point's pen term is for p2, and its end term comes from
+        the extra step that read it (last_z)."""
+        slots = self.slots
+        ended = pen[rows] == PEN_END  # (k,)
+        targets = slots.record[rows].clone()  # (k, L, 3) dx, dy, pen index as drawn
+        z = slots.z[rows]  # (k, L, 123)
+        if not bool(ended.all()):
+            assert last_z is not None  # sample() reads the cut faces' last points first
+            cut = (~ended).nonzero().squeeze(1)  # (c,) positions among rows
+            targets[cut, -1, 2] = PEN_LIFT  # the stored last point lifts the pen
+            end = torch.zeros(len(rows), 1, 3, device=z.device)  # (k, 1, 3) the end state
+            end[..., 2] = PEN_END
+            targets = torch.cat([targets, end], dim=1)  # (k, L + 1, 3)
+            z = torch.cat([z, last_z[rows].unsqueeze(1)], dim=1)  # (k, L + 1, 123)
+        offset_nll, pen_nll = step_nll(z, targets)  # (k, L [+ 1]) each, float64
+        # The end state has no offset: only its pen term counts (as in drawing_nll).
+        per_step = offset_nll.masked_fill(targets[..., 2] == PEN_END, 0.0) + pen_nll
+        for face, length, nll in zip(faces, lengths.tolist(), per_step.cpu().numpy(), strict=True):
+            self.nlls[face] = nll[: length + 1].copy()
 
     def _compact(self) -> _Slots:
         """No seeds pending: keep live rows only (plus idle ones up to the row alignment)."""

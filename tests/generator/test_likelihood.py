@@ -137,7 +137,13 @@ def test_the_sampler_measures_the_nll_a_second_decoder_pass_would(decoder: Sketc
         assert summarise(per_step, face[:, 2]).total == pytest.approx(ref.total, rel=1e-4)
 
 
-def test_faces_cut_at_max_seq_len_have_no_sampler_nll(decoder: SketchDecoder) -> None:
+def test_faces_cut_at_max_seq_len_get_the_nll_a_second_pass_would_give(
+    decoder: SketchDecoder,
+) -> None:
+    # Stored with the last pen lifted and an end state after it: the sampler reads that
+    # last point once more instead of leaving the face to a pass over every step.
     faces, step_nlls = sample_faces_with_nll(decoder, list(range(8)), 0.5, max_seq_len=5)
-    assert all(len(face) == 5 for face in faces)  # no face ends within 5 points
-    assert step_nlls == [None] * 8
+    assert all(len(face) == 5 and face[-1, 2] == 1 for face in faces)  # none ends within 5
+    for per_step, ref in zip(step_nlls, drawing_nll(decoder, faces), strict=True):
+        assert per_step is not None and len(per_step) == 6  # 5 points and the end state
+        np.testing.assert_allclose(per_step, ref.per_step, rtol=1e-3, atol=2e-3)

@@ -136,7 +136,11 @@ def face_generate_batch(
     """Draw, score and insert one batch. Idempotent: a done batch returns at once.
 
     `explore_rng`: the admission's exploration draws (default: fresh entropy)."""
-    from facegallery.scoring.services.features import nll_cache_store, representation_cache_store
+    from facegallery.scoring.services.features import (
+        nll_cache_store,
+        normalised_drawings,
+        representation_cache_store,
+    )
     from generator.precision import resolve_precision
     from generator.sampling import sample_faces_with_nll, sample_faces_with_states
 
@@ -181,8 +185,11 @@ def face_generate_batch(
             step_nlls=step_nlls,
         )
     if pooled is not None:  # so were the decoder states a representation scorer reads
+        # Its layout part is read from the face as stored (rounded to pixels), as training and
+        # a recomputation read it: a segment on a cell's edge may fall either side otherwise.
+        as_stored = normalised_drawings(stored, batch.generator.scale_factor)
         representation_cache_store(
-            generator_name=batch.generator.name, drawings=drawings, stored=stored, pooled=pooled
+            generator_name=batch.generator.name, drawings=as_stored, stored=stored, pooled=pooled
         )
     decisions = admission_decide(
         drawings=drawings, temperature=batch.temperature, stored=stored, rng=explore_rng

@@ -58,8 +58,8 @@ def nll_cache_store(
     step_nlls: Sequence[np.ndarray | None],
 ) -> None:
     """Cache the NLL the sampler measured while drawing (generator.sampling.sample_faces_with_nll)
-    so that neither the admission filter nor training needs a second decoder pass. A face the
-    sampler cut at max_seq_len (None) is left to _nll_rows, which runs drawing_nll for it."""
+    so that neither the admission filter nor training needs a second decoder pass. A face
+    without one (None) is left to _nll_rows, which runs drawing_nll for it."""
     from generator.likelihood import summarise
 
     measured = [
