@@ -345,7 +345,7 @@ class _SamplerRun:
             cut = done & (pen != PEN_END)  # (R,) faces that reached max_seq_len
             last_z = None
             if (self.track_nll or self.pool is not None) and bool(cut.any()):
-                last_z = self._read_last_points(cut, gates, gates_lo)
+                last_z = self._read_last_points(cut)
             finished = self._collect(done.nonzero().squeeze(1), pen, last_z)
             if progress is not None:
                 progress(finished)
@@ -369,19 +369,31 @@ class _SamplerRun:
         is_lift = (slots.xh[:, 3] > 0.5) | (pen == PEN_END)  # (R,) p2 of the input
         self.pool.update(h, slots.c, is_point, is_lift)
 
-    def _read_last_points(self, cut: Tensor, gates: Tensor, gates_lo: Tensor | None) -> Tensor:
-        """One more step for faces cut at max_seq_len (``cut`` (R,) bool), on copies of the
-        working batch: it reads each cut face's last point with the pen lifted, as the stored
-        drawing ends (its last point always ends its stroke) and as a teacher-forced pass reads
-        it. Its state is pooled and its head output returned, z (R, 123), for the end state's
-        NLL term: cut faces get their NLL and pooled states from drawing too, not from a second
-        decoder pass over all max_seq_len steps."""
-        xh, c = self.slots.xh.clone(), self.slots.c.clone()  # the input is this step's point
-        xh[cut, 2:5] = torch.tensor([0.0, 1.0, 0.0], dtype=xh.dtype, device=xh.device)  # p2
-        z = self.step.run(xh, c, gates, gates_lo)  # (R, 123); gates are scratch, reused
+    def _read_last_points(self, cut: Tensor) -> Tensor:
+        """One more step for faces cut at max_seq_len (``cut`` (R,) bool): it reads each cut
+        face's last point with the pen lifted, as the stored drawing ends (its last point
+        always ends its stroke) and as a teacher-forced pass reads it. Its state is pooled and
+        its head output returned, z (R, 123) (rows of cut faces only), for the end state's NLL
+        term: cut faces get their NLL and pooled states from drawing too, not from a second
+        decoder pass over all max_seq_len steps. Only the cut rows run, copied into a batch of
+        their own (padded to the row alignment, so each row computes as in the working batch)."""
+        rows = cut.nonzero().squeeze(1)  # (k,)
+        padded = _round_up(len(rows), self.align)
+        take = torch.cat([rows, rows[:1].expand(padded - len(rows))])  # (padded,) pad: a copy
+        xh = self.slots.xh.index_select(0, take)  # (padded, 5 + H [+ 1]) the input: last point
+        c = self.slots.c.index_select(0, take)  # (padded, H)
+        xh[:, 2:5] = torch.tensor([0.0, 1.0, 0.0], dtype=xh.dtype, device=xh.device)  # p2
+        gates, gates_lo = self.step.gate_buffers(padded)
+        z_cut = self.step.run(xh, c, gates, gates_lo)[: len(rows)]  # (k, 123)
+        z = torch.zeros(len(cut), z_cut.shape[1], device=z_cut.device)  # (R, 123)
+        z[rows] = z_cut
         if self.pool is not None:
-            h = xh[:, 5 : 5 + self.step.hidden_size].float()  # (R, H) after the lifted point
-            self.pool.update(h, c, cut, cut)
+            hidden = self.step.hidden_size
+            h_all = torch.zeros(len(cut), hidden, device=z.device)  # (R, H): masked by `cut`
+            c_all = torch.zeros_like(h_all)
+            h_all[rows] = xh[: len(rows), 5 : 5 + hidden].float()  # after the lifted point
+            c_all[rows] = c[: len(rows)]
+            self.pool.update(h_all, c_all, cut, cut)
         return z
 
     def _collect(self, rows: Tensor, pen: Tensor, last_z: Tensor | None) -> int:
