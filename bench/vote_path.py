@@ -33,15 +33,11 @@ import argparse
 import asyncio
 import os
 import random
-import re
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from collections import Counter
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.common import (
@@ -53,109 +49,12 @@ from bench.common import (
     table,
     write_results,
 )
-from bench.load_gallery import counters_mismatched
+from bench.vote_path_clients import Run, drive, make_voters
+from bench.vote_path_measure import DatabaseCpu, check, cpu_seconds, load_average, server_pids
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PATHS = {"old": "/api/faces/{}/vote", "lean": "/api/lean/faces/{}/vote"}
 TEMPLATES = 16  # real faces drawn; the rest are copies under new seeds
-
-
-@dataclass
-class Voter:
-    cookies: dict[str, str]
-    token: str
-    key: str  # "anon:<uuid>"
-    votes: dict[int, str] = field(default_factory=dict)  # acknowledged: face -> label
-    unsure: set[int] = field(default_factory=set)  # asked, no answer
-
-
-@dataclass
-class Run:
-    latencies: list[float] = field(default_factory=list)
-    statuses: Counter = field(default_factory=Counter)
-    acknowledged: int = 0
-
-
-async def request(reader, writer, method: str, path: str, voter: Voter | None, body: bytes):
-    """One HTTP/1.1 request on a keep-alive connection: (status, headers, body)."""
-    headers = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
-    if voter is not None:
-        cookies = "; ".join(f"{k}={v}" for k, v in voter.cookies.items())
-        headers += [f"Cookie: {cookies}", f"X-CSRFToken: {voter.token}"]
-        headers.append("Content-Type: application/json")
-    writer.write(("\r\n".join(headers) + "\r\n\r\n").encode() + body)
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    fields = [line.split(":", 1) for line in lines[1:] if ":" in line]
-    length = next((int(v) for k, v in fields if k.lower() == "content-length"), 0)
-    content = await reader.readexactly(length)
-    return status, fields, content
-
-
-def remember_cookies(voter: Voter, fields) -> None:
-    for name, value in fields:
-        if name.lower() == "set-cookie":
-            key, _, rest = value.strip().partition("=")
-            voter.cookies[key] = rest.split(";", 1)[0]
-
-
-async def make_voters(port: int, address: str, count: int) -> list[Voter]:
-    """Voters from one address: each opened GET /api/csrf, as a page view would."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(address, 0))
-    voters = []
-    for _ in range(count):
-        voter = Voter({}, "", "")
-        status, fields, content = await request(reader, writer, "GET", "/api/csrf", None, b"")
-        assert status == 200, (status, content)
-        remember_cookies(voter, fields)
-        voter.token = re.search(rb'"csrf_token": ?"([^"]+)"', content)[1].decode()  # type: ignore[index]
-        voter.key = "anon:" + voter.cookies["voter_ticket"][:32]
-        voters.append(voter)
-    writer.close()
-    return voters
-
-
-async def drive(port, address, voters, faces, path, deadline, run: Run, rng: random.Random):
-    """One connection, voting for its voters in turn until the deadline."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(address, 0))
-    k = 0
-    while time.monotonic() < deadline:
-        voter = voters[k % len(voters)]
-        k += 1
-        earlier = list(voter.votes)
-        roll = rng.random()
-        if earlier and roll < 0.1:  # change an earlier label
-            face = rng.choice(earlier)
-            label = "boring" if voter.votes[face] == "interesting" else "interesting"
-        elif earlier and roll < 0.15:  # repeat one: changes nothing
-            face = rng.choice(earlier)
-            label = voter.votes[face]
-        else:
-            face = rng.choice(faces)
-            label = "interesting" if rng.random() < 0.6 else "boring"
-        body = b'{"label": "%s"}' % label.encode()
-        voter.unsure.add(face)
-        started = time.perf_counter()
-        try:
-            status, fields, _ = await request(reader, writer, "PUT", path.format(face), voter, body)
-        except (OSError, asyncio.IncompleteReadError):
-            run.statuses["no answer"] += 1
-            writer.close()
-            reader, writer = await asyncio.open_connection(
-                "127.0.0.1", port, local_addr=(address, 0)
-            )
-            continue
-        run.latencies.append(time.perf_counter() - started)
-        run.statuses[str(status)] += 1
-        remember_cookies(voter, fields)
-        if status == 200:
-            voter.unsure.discard(face)
-            voter.votes[face] = label
-            run.acknowledged += 1
-        elif status < 500:
-            voter.unsure.discard(face)  # refused: nothing written
-    writer.close()
 
 
 def establish(keys: list[str]) -> None:
@@ -170,97 +69,6 @@ def establish(keys: list[str]) -> None:
             "10, 0, now() - interval '1 day' FROM unnest(%s::text[]) k",
             [keys],
         )
-
-
-def check(voters: list[Voter]) -> dict:
-    """Every acknowledged vote a row with its label; no row nobody was told about; counters."""
-    from facegallery.voting.models import Vote
-
-    rows: dict[str, dict[int, str]] = {}
-    keys = [v.key for v in voters]
-    for key, face, label in Vote.objects.filter(voter__in=keys, voided=False).values_list(
-        "voter", "face_id", "label"
-    ):
-        rows.setdefault(key, {})[face] = label
-    lost = phantom = unsure = 0
-    touched: set[int] = set()
-    for voter in voters:
-        mine = rows.get(voter.key, {})
-        touched |= set(mine) | set(voter.votes)
-        unsure += len(voter.unsure)
-        lost += sum(
-            1
-            for face, label in voter.votes.items()
-            if face not in voter.unsure and mine.get(face) != label
-        )
-        phantom += sum(1 for face in mine if face not in voter.votes and face not in voter.unsure)
-    counted = Vote.objects.filter(voter__in=keys, counted=True).count()
-    return {
-        "lost": lost,
-        "rows_not_acknowledged": phantom,
-        "unsure": unsure,
-        "counted_rows": counted,
-        "faces_touched": len(touched),
-        "counters_mismatched": counters_mismatched(sorted(touched)),
-    }
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # gone
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
-    return total
-
-
-def server_pids(server: subprocess.Popen) -> list[int]:
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-    return [server.pid, *map(int, children)]
-
-
-class DatabaseCpu(threading.Thread):
-    """CPU seconds of the PostgreSQL backends serving one database, sampled twice a second.
-
-    Backends come and go (Django replaces a connection after CONN_MAX_AGE), so one reading
-    at each end would lose those that exit: each backend's last sample counts, from zero for
-    those that started during the run (the last half second of an exiting one is lost)."""
-
-    def __init__(self, database: str) -> None:
-        super().__init__(daemon=True)
-        self.marker = f" {database} ".encode()
-        self.stop = threading.Event()
-        self.start_cpu = self.sample()
-        self.last = dict(self.start_cpu)
-
-    def sample(self) -> dict[int, float]:
-        found = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    title = Path(f"/proc/{entry}/cmdline").read_bytes()
-                except OSError:
-                    continue
-                if title.startswith(b"postgres: ") and self.marker in title:
-                    found[int(entry)] = cpu_seconds([int(entry)])
-        return found
-
-    def run(self) -> None:
-        while not self.stop.wait(0.5):
-            self.last.update(self.sample())
-
-    def seconds(self) -> float:
-        self.stop.set()
-        self.join()
-        self.last.update(self.sample())
-        return sum(cpu - self.start_cpu.get(pid, 0.0) for pid, cpu in self.last.items())
-
-
-def load_average() -> float:
-    return float(Path("/proc/loadavg").read_text().split()[0])
 
 
 def one_run(args, server, port: int, path_name: str, faces: list[int], seed: int) -> dict:

@@ -15,10 +15,10 @@ visitors' choices from their own generator, the scorer's training through its co
 faces' shuffle keys draw from the `random` module, which the run seeds and gives back as it
 found it.
 
-Measures, per group and per stretch of draws: the floor (the taste's share of all drawn faces),
-the shown share (of the faces admitted), and the oracle ceiling: the best share a perfect filter
-admitting the same number of faces could reach. The gap closed is (shown - floor) / (ceiling -
-floor): 0 is no better than no filter, 1 as good as the oracle.
+Measures (simulation_shares.py), per group and per stretch of draws: the floor (the taste's
+share of all drawn faces), the shown share (of the faces admitted), and the oracle ceiling: the
+best share a perfect filter admitting the same number of faces could reach. The gap closed is
+(shown - floor) / (ceiling - floor): 0 is no better than no filter, 1 as good as the oracle.
 
 With `tune`, each round also trains a generator version (facegallery/tuning, from the base
 weights, rails checked) and lets the rollout decide, as beat would; after the last round the
@@ -41,7 +41,6 @@ from django.utils import timezone
 
 from facegallery.gallery.models import (
     Face,
-    FaceStatus,
     GenerationBatch,
     GenerationSettings,
     GeneratorVersion,
@@ -53,6 +52,7 @@ from facegallery.generation.services.batches import (
     faces_generate_now,
     generator_model_get,
 )
+from facegallery.generation.services.simulation_shares import Share, shares_measure
 from facegallery.scoring.models import ScorerVersion
 from facegallery.scoring.queue import face_get_next_for_voting
 from facegallery.scoring.services.features import normalised_drawings
@@ -64,61 +64,11 @@ from facegallery.tuning.services.versions import version_train
 from facegallery.voting.models import Label, Report, Vote, Voter
 from facegallery.voting.services import vote_cast
 from generator.rails import RailsConfig
-from generator.tastes import Population, taste_likes, tastes_judge
+from generator.tastes import Population, taste_likes
 from generator.tuning import TuningConfig
 
 VOTER_PREFIX = "sim:"
 DRAW_BATCH = 64  # faces per batch (one temperature each): a round spans several temperatures
-
-
-def oracle_ceiling(*, liked: int, admitted: int) -> float:
-    """The best liked share of `admitted` faces chosen from draws of which `liked` are liked."""
-    return min(liked, admitted) / admitted if admitted else float("nan")
-
-
-def gap_closed(*, floor: float, shown: float, ceiling: float) -> float:
-    """(shown - floor) / (ceiling - floor); NaN when the ceiling is the floor (nothing to win)."""
-    if not ceiling - floor > 1e-12:
-        return float("nan")
-    return (shown - floor) / (ceiling - floor)
-
-
-@dataclass(frozen=True)
-class Share:
-    """One taste's standing on one stretch of draws."""
-
-    taste: str
-    drawn: int
-    admitted: int
-    liked_drawn: int
-    liked_admitted: int
-
-    @property
-    def floor(self) -> float:
-        return self.liked_drawn / self.drawn if self.drawn else float("nan")
-
-    @property
-    def shown(self) -> float:
-        return self.liked_admitted / self.admitted if self.admitted else float("nan")
-
-    @property
-    def ceiling(self) -> float:
-        return oracle_ceiling(liked=self.liked_drawn, admitted=self.admitted)
-
-    @property
-    def gap_closed(self) -> float:
-        return gap_closed(floor=self.floor, shown=self.shown, ceiling=self.ceiling)
-
-    def as_dict(self) -> dict:
-        return {
-            "taste": self.taste,
-            "drawn": self.drawn,
-            "admitted": self.admitted,
-            "floor": self.floor,
-            "shown": self.shown,
-            "ceiling": self.ceiling,
-            "gap_closed": self.gap_closed,
-        }
 
 
 @dataclass(frozen=True)
@@ -225,7 +175,7 @@ def simulation_run(
             ).exists()
             result = scorer_retrain(force=True, seed=seed)
             version, note = _tune(sim) if sim.tune else (None, "")
-            shares = _shares(sim.population, first_id=first_id, last_id=last_id)
+            shares = shares_measure(sim.population, first_id=first_id, last_id=last_id)
             run.rounds.append(
                 Round(
                     number=len(run.rounds) + 1,
@@ -245,7 +195,7 @@ def simulation_run(
             )
         first_id = _last_face_id()
         draw.count(sim.measure_draws)
-        run.final = _shares(sim.population, first_id=first_id, last_id=_last_face_id())
+        run.final = shares_measure(sim.population, first_id=first_id, last_id=_last_face_id())
         if sim.tune:
             _measure_generators(sim, run, draw)
     return run
@@ -271,7 +221,7 @@ def _measure_generators(sim: Simulation, run: Run, draw: _Drawer) -> None:
             continue
         first_id = _last_face_id()
         draw.count_by(sim.measure_draws, version_id=version.pk if version else None)
-        shares = _shares(sim.population, first_id=first_id, last_id=_last_face_id())
+        shares = shares_measure(sim.population, first_id=first_id, last_id=_last_face_id())
         setattr(run, attribute, shares)
 
 
@@ -334,28 +284,3 @@ def _vote_round(
         if progress:
             progress(1)
     return cast
-
-
-def _shares(population: Population, *, first_id: int, last_id: int) -> list[Share]:
-    """Per group: its taste on the faces drawn with ids in (first_id, last_id]."""
-    rows = list(
-        Face.objects.filter(pk__gt=first_id, pk__lte=last_id)
-        .exclude(status=FaceStatus.HIDDEN)
-        .order_by("id")
-        .values_list("strokes", "status", "generator__scale_factor")
-    )
-    shown = np.array([status == FaceStatus.VISIBLE for _, status, _ in rows], bool)
-    scale = rows[0][2] if rows else 1.0
-    liked = tastes_judge(
-        list(population.tastes), normalised_drawings([bytes(r[0]) for r in rows], scale)
-    )
-    return [
-        Share(
-            taste=taste,
-            drawn=len(rows),
-            admitted=int(shown.sum()),
-            liked_drawn=int(liked[taste].sum()),
-            liked_admitted=int(liked[taste][shown].sum()),
-        )
-        for taste in population.tastes
-    ]

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from facegallery.generation.services.simulation import Share, gap_closed, oracle_ceiling
+from facegallery.generation.services.simulation_shares import Share, gap_closed, oracle_ceiling
 
 
 def test_the_ceiling_is_what_a_perfect_filter_admitting_as_many_faces_would_show():
