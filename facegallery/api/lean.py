@@ -41,7 +41,7 @@ from facegallery.gallery.ids import face_id_valid
 from facegallery.voting.gate import voter_identity_checked
 from facegallery.voting.identity import VoterIdentity
 from facegallery.voting.lean import vote_cast_lean
-from facegallery.voting.models import Label
+from facegallery.voting.models import LABEL_VALUES, Label
 from facegallery.voting.ratelimit import RateLimited
 from facegallery.voting.services import VotingError
 
@@ -94,7 +94,7 @@ def vote_lean(request: HttpRequest, face_id: int | str) -> HttpResponse:
     except ValueError:
         body = None
     label = body.get("label") if isinstance(body, dict) else None
-    if not isinstance(label, str) or label not in Label.values:
+    if not isinstance(label, str) or label not in LABEL_VALUES:
         return _answer({"detail": f'the body must be {{"label": one of {LABELS}}}'}, 400)
     if not face_id_valid(int(face_id)):  # before the rate limit, as the API's vote
         return _answer({"detail": f"face {face_id} does not exist"}, 404)

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from facegallery.gallery.ids import face_id_valid
-from facegallery.voting.models import Label
+from facegallery.voting.models import LABEL_VALUES, Label
 from facegallery.voting.services import FaceNotFound, VoterBlocked, VoteResult, VotingError
 from facegallery.voting.tasks import voter_votes_vouch_task
 from facegallery.voting.voters import (
@@ -49,7 +49,7 @@ def vote_cast_lean(
     """Record `voter`'s label for a visible face, or change it, as vote_cast does (its
     docstring holds); raises VotingError, FaceNotFound, VoterBlocked or TooManyNewVoters
     as it does, having written nothing."""
-    if label not in Label.values:
+    if label not in LABEL_VALUES:
         raise VotingError(f"label must be one of {', '.join(Label.values)}")
     if not face_id_valid(face_id):
         raise FaceNotFound(f"face {face_id} does not exist")

@@ -24,6 +24,10 @@ class Label(models.TextChoices):
     BORING = "boring", "boring"
 
 
+# Label.values builds a new list on every read; a vote checks its label against this.
+LABEL_VALUES = frozenset(Label.values)
+
+
 class Vote(models.Model):
     face = models.ForeignKey("gallery.Face", on_delete=models.CASCADE, related_name="votes")
     voter = models.CharField(max_length=64)

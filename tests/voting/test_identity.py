@@ -7,9 +7,15 @@ import time
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.test import Client
+from django.test import Client, RequestFactory, override_settings
 
-from facegallery.voting.identity import TICKET_COOKIE, ip_prefix, voter_ticket_cookie
+from facegallery.voting.identity import (
+    TICKET_COOKIE,
+    ip_prefix,
+    ip_prefix_hash_for,
+    salted_hash,
+    voter_ticket_cookie,
+)
 from facegallery.voting.models import Report, Vote, Voter
 from tests.factories import FaceFactory
 
@@ -139,3 +145,14 @@ def test_signed_in_users_vote_as_their_account(admin_client):
 )
 def test_the_ip_prefix_is_the_ipv4_slash_24_or_the_ipv6_slash_64(address, prefix):
     assert ip_prefix(address) == prefix
+
+
+def test_the_prefix_hash_is_the_salted_hash_of_the_prefix_and_follows_a_new_salt():
+    request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.77")
+    before = ip_prefix_hash_for(request)
+    assert before == salted_hash("203.0.113.0/24")
+    with override_settings(VOTER_HASH_SALT="another salt"):
+        after = ip_prefix_hash_for(request)
+        assert after == salted_hash("203.0.113.0/24") != before
+    neighbour = RequestFactory().get("/", REMOTE_ADDR="203.0.113.9")
+    assert ip_prefix_hash_for(neighbour) == before  # one /24, one prefix
