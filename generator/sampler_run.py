@@ -44,7 +44,9 @@ class _Slots:
     steps: Tensor  # (R,) int64 points drawn so far by that face
     face: Tensor  # (R,) int64 index into ``seeds``; -1 for idle rows
     record: Tensor  # (R, L, 3) float32 drawn (dx, dy, pen index) per step
-    z: Tensor  # (R, L, 123) float32 head output of each step (L = 0 unless NLL is tracked)
+    # (R, L + 1) float64 NLL of each step's point, the end state's after a cut face's last
+    # point (L = -1, no columns, unless NLL is tracked); see _point_nll.
+    nll: Tensor
 
     def select(self, rows: Tensor) -> _Slots:
         return _Slots(*(t.index_select(0, rows) for t in vars(self).values()))
@@ -61,8 +63,18 @@ def _new_slots(
         steps=torch.zeros(rows, dtype=torch.int64, device=device),
         face=torch.full((rows,), -1, dtype=torch.int64, device=device),
         record=torch.zeros(rows, max_len, 3, device=device),
-        z=torch.zeros(rows, max_len if track_nll else 0, 123, device=device),
+        nll=torch.zeros(rows, max_len + 1 if track_nll else 0, dtype=torch.float64, device=device),
     )
+
+
+def _point_nll(z: Tensor, point: Tensor) -> Tensor:
+    """(k,) float64 NLL of each row's point (dx, dy, pen index) (k, 3) under head output z
+    (k, 123), as drawing_nll counts a step: offset and pen terms, the pen term alone for the
+    end state. Computed as the face is drawn, so no step's head output has to be kept; in
+    float32, which agrees with drawing_nll's float64 to about 3e-6 at a fifth of the cost."""
+    offset_nll, pen_nll = step_nll(z[:, None], point[:, None], dtype=torch.float32)  # (k, 1)
+    per_step = offset_nll.masked_fill(point[:, None, 2] == PEN_END, 0.0) + pen_nll
+    return per_step.squeeze(1).double()  # stored and summed in float64, as drawing_nll's
 
 
 def _start_faces(
@@ -148,11 +160,11 @@ class SamplerRun:
             u = rng.uniforms_from_words(slots.keys, self.words[step_ids])  # (R, 4)
             dx, dy, pen = draw_point(z, u, temperature, softmax)  # (R,) each
             if self.pool is not None:
-                self._pool_step(slots, pen)
+                self._pool_step(slots, pen, gates)
             point = torch.stack([dx, dy, pen.to(dx.dtype)], dim=1)  # (R, 3)
             slots.record[rows_now, step_ids] = point
-            if self.track_nll:  # kept for one vectorised NLL pass when the face ends
-                slots.z[rows_now, step_ids] = z
+            if self.track_nll:
+                slots.nll[rows_now, step_ids] = _point_nll(z, point)  # (R,)
             slots.xh[:, :2] = point[:, :2]  # next input: this point as stroke-5
             slots.xh[:, 2:5] = pen[:, None] == self.pen_ids  # (R, 3) one-hot p1, p2, p3
             slots.steps += 1
@@ -161,10 +173,11 @@ class SamplerRun:
             if not bool(done.any()):  # one host sync per step: cheap on CPU, needed to refill
                 continue
             cut = done & (pen != PEN_END)  # (R,) faces that reached max_seq_len
-            last_z = None
             if (self.track_nll or self.pool is not None) and bool(cut.any()):
                 last_z = self._read_last_points(cut)
-            finished = self._collect(done.nonzero().squeeze(1), pen, last_z)
+                if self.track_nll:
+                    self._cut_nlls(cut.nonzero().squeeze(1), z, last_z, point)
+            finished = self._collect(done.nonzero().squeeze(1), pen)
             if progress is not None:
                 progress(finished)
             if self.next_face < len(self.seeds):
@@ -177,15 +190,18 @@ class SamplerRun:
             gates_lo = None if gates_lo is None else gates_lo[: slots.xh.shape[0]]
         return [face for face in self.results if face is not None]
 
-    def _pool_step(self, slots: _Slots, pen: Tensor) -> None:
+    def _pool_step(self, slots: _Slots, pen: Tensor, gates: Tensor) -> None:
         """Fold in the state that just read each row's input: S0 at step 0 (not a point), else
         the face's previous point, which lifted the pen if its input says p2 or if the face
-        ends now (a drawing's last point always ends its stroke)."""
+        ends now (a drawing's last point always ends its stroke). gates (R, 4H): this step's,
+        whose j block the cell update left holding sigmoid(2c) (rnn.lstm_update_)."""
         assert self.pool is not None
-        h = slots.xh[:, 5 : 5 + self.step.hidden_size].float()  # (R, H)
+        hidden = self.step.hidden_size
+        h = slots.xh[:, 5 : 5 + hidden].float()  # (R, H)
         is_point = (slots.steps > 0) & (slots.face >= 0)  # (R,)
         is_lift = (slots.xh[:, 3] > 0.5) | (pen == PEN_END)  # (R,) p2 of the input
-        self.pool.update(h, slots.c, is_point, is_lift)
+        sigmoid_2c = gates[: len(h), hidden : 2 * hidden]  # (R, H)
+        self.pool.update(h, slots.c, is_point, is_lift, sigmoid_2c=sigmoid_2c)
 
     def _read_last_points(self, cut: Tensor) -> Tensor:
         """One more step for faces cut at max_seq_len (``cut`` (R,) bool): it reads each cut
@@ -214,17 +230,30 @@ class SamplerRun:
             self.pool.update(h_all, c_all, cut, cut)
         return z
 
-    def _collect(self, rows: Tensor, pen: Tensor, last_z: Tensor | None) -> int:
-        """Store the faces that finished in ``rows`` (k,) and refill those rows if seeds remain.
-        last_z: :meth:`_read_last_points`'s head output when faces were cut, else None."""
+    def _cut_nlls(self, rows: Tensor, z: Tensor, last_z: Tensor, point: Tensor) -> None:
+        """NLL terms of faces cut at max_seq_len (rows (c,)) as their stored drawings read: the
+        last point with the pen lifted (z (R, 123), point (R, 3): this step's), then the end
+        state, read from :meth:`_read_last_points`'s head output last_z (R, 123)."""
+        lifted = point[rows].clone()  # (c, 3)
+        lifted[:, 2] = PEN_LIFT  # the stored last point ends its stroke
+        last = self.max_len - 1
+        self.slots.nll[rows, last] = _point_nll(z[rows], lifted)
+        end = torch.zeros_like(lifted)  # (c, 3) the end state: pen term only
+        end[:, 2] = PEN_END
+        self.slots.nll[rows, last + 1] = _point_nll(last_z[rows], end)
+
+    def _collect(self, rows: Tensor, pen: Tensor) -> int:
+        """Store the faces that finished in ``rows`` (k,) and refill those rows if seeds remain."""
         slots = self.slots
         lengths = slots.steps[rows] - (pen[rows] == PEN_END).long()  # end state is not a point
         records = slots.record[rows].cpu().numpy()  # (k, L, 3)
         faces = slots.face[rows].tolist()
         for face, length, record in zip(faces, lengths.tolist(), records, strict=True):
             self.results[face] = _to_stroke3(record, length)
-        if self.track_nll:
-            self._store_nlls(rows, pen, faces, lengths, last_z)
+        if self.track_nll:  # the points, then the end state
+            nlls = slots.nll[rows].cpu().numpy()  # (k, L + 1)
+            for face, length, nll in zip(faces, lengths.tolist(), nlls, strict=True):
+                self.nlls[face] = nll[: length + 1].copy()
         if self.pool is not None:
             pooled = self.pool.take(rows).cpu().numpy()  # (k, len(POOLS) * H)
             for face, row in zip(faces, pooled, strict=True):
@@ -244,31 +273,6 @@ class SamplerRun:
             )
             self.next_face += take
         return len(faces)
-
-    def _store_nlls(
-        self, rows: Tensor, pen: Tensor, faces: list[int], lengths: Tensor, last_z: Tensor | None
-    ) -> None:
-        """Each finished face's NLL per step, as drawing_nll reads the stored drawing: its
-        points, then the end state (pen term only). A face cut at max_seq_len is stored with
-        its last pen lifted, so that point's pen term is for p2, and its end term comes from
-        the extra step that read it (last_z)."""
-        slots = self.slots
-        ended = pen[rows] == PEN_END  # (k,)
-        targets = slots.record[rows].clone()  # (k, L, 3) dx, dy, pen index as drawn
-        z = slots.z[rows]  # (k, L, 123)
-        if not bool(ended.all()):
-            assert last_z is not None  # sample() reads the cut faces' last points first
-            cut = (~ended).nonzero().squeeze(1)  # (c,) positions among rows
-            targets[cut, -1, 2] = PEN_LIFT  # the stored last point lifts the pen
-            end = torch.zeros(len(rows), 1, 3, device=z.device)  # (k, 1, 3) the end state
-            end[..., 2] = PEN_END
-            targets = torch.cat([targets, end], dim=1)  # (k, L + 1, 3)
-            z = torch.cat([z, last_z[rows].unsqueeze(1)], dim=1)  # (k, L + 1, 123)
-        offset_nll, pen_nll = step_nll(z, targets)  # (k, L [+ 1]) each, float64
-        # The end state has no offset: only its pen term counts (as in drawing_nll).
-        per_step = offset_nll.masked_fill(targets[..., 2] == PEN_END, 0.0) + pen_nll
-        for face, length, nll in zip(faces, lengths.tolist(), per_step.cpu().numpy(), strict=True):
-            self.nlls[face] = nll[: length + 1].copy()
 
     def _compact(self) -> _Slots:
         """No seeds pending: keep live rows only (plus idle ones up to the row alignment)."""
