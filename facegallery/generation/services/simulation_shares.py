@@ -18,6 +18,14 @@ def oracle_ceiling(*, liked: int, admitted: int) -> float:
     return min(liked, admitted) / admitted if admitted else float("nan")
 
 
+def oracle_on_base(base: Share, tuned: Share) -> float:
+    """The best shown share a perfect filter could reach on the base weights' draws, admitting
+    the share of them that the filter admitted of the tuned generator's: what tuning plus the
+    filter must beat to be worth more than filtering alone (issue 17)."""
+    admitted = round(tuned.admitted * base.drawn / tuned.drawn) if tuned.drawn else 0
+    return oracle_ceiling(liked=base.liked_drawn, admitted=admitted)
+
+
 def gap_closed(*, floor: float, shown: float, ceiling: float) -> float:
     """(shown - floor) / (ceiling - floor); NaN when the ceiling is the floor (nothing to win)."""
     if not ceiling - floor > 1e-12:

@@ -35,6 +35,7 @@ from facegallery.generation.services.simulation import (
     simulated_votes_only,
     simulation_run,
 )
+from facegallery.generation.services.simulation_shares import oracle_on_base
 from generator.tastes import TASTES, population_parse
 
 
@@ -163,14 +164,25 @@ class Command(BaseCommand):
             f"base weights against generator v{run.tuned_version}, "
             f"{run.base[0].drawn} faces each, through the final filter"
         )
+        self._write_generator_table(
+            [(b.taste, b.floor, t.floor, b.shown, t.shown, oracle_on_base(b, t))
+             for b, t in zip(run.base, run.tuned, strict=True)]
+        )  # fmt: skip
+
+    def _write_generator_table(self, rows: list[tuple]) -> None:
+        """Per taste: liked unfiltered (base, tuned), shown (base, tuned) and the oracle filter
+        on the base weights' draws with the tuned arm's admitted share: tuned + filter beats
+        filtering alone when its shown share is above that."""
         self.stdout.write(
             f"{'taste':<16} {'base liked':>10} {'tuned liked':>11} "
-            f"{'base shown':>10} {'tuned shown':>11}"
+            f"{'base shown':>10} {'tuned shown':>11} {'oracle on base':>14}  beats it"
         )
-        for base, tuned in zip(run.base, run.tuned, strict=True):
+        for taste, base_liked, tuned_liked, base_shown, tuned_shown, oracle in rows:
+            beats = "-" if math.isnan(tuned_shown) or math.isnan(oracle) else tuned_shown > oracle
             self.stdout.write(
-                f"{base.taste:<16} {_pct(base.floor):>10} {_pct(tuned.floor):>11} "
-                f"{_pct(base.shown):>10} {_pct(tuned.shown):>11}"
+                f"{taste:<16} {_pct(base_liked):>10} {_pct(tuned_liked):>11} "
+                f"{_pct(base_shown):>10} {_pct(tuned_shown):>11} {_pct(oracle):>14}  "
+                f"{'yes' if beats is True else 'no' if beats is False else beats}"
             )
 
     def _write_summary(self, runs: list[Run], sim: Simulation) -> None:
@@ -201,6 +213,21 @@ class Command(BaseCommand):
         )
         if worst and len(sim.population.tastes) > 1:
             self.stdout.write(f"worst group: {worst[0]} ({_pct(worst[1])} of its gap closed)")
+        tuned = [run for run in runs if run.tuned]
+        if tuned:
+            self.stdout.write(
+                f"\ngenerators, median over the {len(tuned)} seed(s) with a version that "
+                "passed its rails"
+            )
+            self._write_generator_table(
+                [(taste,
+                  _median([r.base[k].floor for r in tuned]),
+                  _median([r.tuned[k].floor for r in tuned]),
+                  _median([r.base[k].shown for r in tuned]),
+                  _median([r.tuned[k].shown for r in tuned]),
+                  _median([oracle_on_base(r.base[k], r.tuned[k]) for r in tuned]))
+                 for k, taste in enumerate(sim.population.tastes)]
+            )  # fmt: skip
 
     def _write_json(self, runs: list[Run], sim: Simulation, path: str) -> None:
         data = {
@@ -235,6 +262,9 @@ class Command(BaseCommand):
                     "tuned_version": run.tuned_version,
                     "base": [s.as_dict() for s in run.base],
                     "tuned": [s.as_dict() for s in run.tuned],
+                    "oracle_on_base": [
+                        oracle_on_base(b, t) for b, t in zip(run.base, run.tuned, strict=True)
+                    ],
                 }
                 for run in runs
             ],
