@@ -56,6 +56,10 @@ class ScorerConfig:
     seed: int = 0
     # Quantiles 0, 1, ..., 100 % of scores on recent unfiltered draws: admission thresholds.
     score_quantiles: list[float] = field(default_factory=list)
+    # The same per temperature band (str(band index) -> 101 quantiles), for bands with enough
+    # draws: temperature is an input and shifts the scores, so one pooled threshold admits
+    # more of the batches drawn where the taste is common (see band_quantiles).
+    band_quantiles: dict[str, list[float]] = field(default_factory=dict)
 
     def tabular_names(self) -> list[str]:
         names = list(STAT_NAMES)
@@ -239,11 +243,36 @@ def score_quantiles(scores: np.ndarray) -> list[float]:
     return [float(q) for q in np.percentile(scores, np.arange(101))] if len(scores) else []
 
 
-def threshold_for_share(config: ScorerConfig, keep_share: float) -> float:
-    """The score above which about `keep_share` of unfiltered draws lie (interpolated)."""
-    if not config.score_quantiles:
+BAND_WIDTH = 0.05  # temperature bands of the per-band quantiles
+BAND_MIN_DRAWS = 100  # fewer draws in a band: it uses the pooled quantiles
+
+
+def _band(temperature: float) -> str:
+    return str(int(round(temperature, 2) / BAND_WIDTH + 1e-9))
+
+
+def band_quantiles(scores: np.ndarray, temperatures: np.ndarray) -> dict[str, list[float]]:
+    """score_quantiles per temperature band of BAND_WIDTH, for bands with BAND_MIN_DRAWS draws
+    or more. scores, temperatures: (N,) each, of the same draws."""
+    bands = np.array([_band(t) for t in temperatures.tolist()])
+    return {
+        band: score_quantiles(scores[bands == band])
+        for band in sorted(set(bands.tolist()))
+        if (bands == band).sum() >= BAND_MIN_DRAWS
+    }
+
+
+def threshold_for_share(
+    config: ScorerConfig, keep_share: float, *, temperature: float | None = None
+) -> float:
+    """The score above which about `keep_share` of unfiltered draws lie (interpolated): of
+    draws at `temperature`'s band when the config holds quantiles for it, else of all draws."""
+    quantiles = config.score_quantiles
+    if temperature is not None:
+        quantiles = config.band_quantiles.get(_band(temperature)) or quantiles
+    if not quantiles:
         return 0.0
-    return float(np.interp(100 * (1 - keep_share), np.arange(101), config.score_quantiles))
+    return float(np.interp(100 * (1 - keep_share), np.arange(101), quantiles))
 
 
 def artifact_bytes(net: Scorer) -> bytes:

@@ -13,6 +13,7 @@ from generator.scorer import (
     ScorerConfig,
     ScorerLoadError,
     artifact_bytes,
+    band_quantiles,
     load_scorer,
     predict,
     score_quantiles,
@@ -93,6 +94,27 @@ def test_an_artifact_round_trip_gives_the_same_scores_and_damage_is_an_error():
             load_scorer(damaged, config.as_dict())
     with pytest.raises(ScorerLoadError):
         load_scorer(data, {**config.as_dict(), "use_raster": False})
+
+
+def test_each_temperature_band_gets_the_threshold_that_keeps_the_share_of_its_own_draws():
+    rng = np.random.default_rng(0)
+    # 0.2 and 0.21 fall in one band; 50 draws at 0.8 are too few for a band of their own.
+    temperatures = np.repeat([0.2, 0.21, 0.5, 0.8], [3_000, 1_000, 2_000, 50])
+    scores = rng.random(len(temperatures)) + temperatures  # hotter draws score higher
+    config = ScorerConfig(
+        score_quantiles=score_quantiles(scores),
+        band_quantiles=band_quantiles(scores, temperatures),
+    )
+    assert set(config.band_quantiles) == {"4", "10"}  # 0.2 and 0.21 share a band; 0.5
+    for temperature in (0.2, 0.21, 0.5):
+        own = scores[np.isclose(temperatures, temperature, atol=0.011)]
+        kept = own >= threshold_for_share(config, 0.3, temperature=temperature)
+        assert kept.mean() == pytest.approx(0.3, abs=0.02)
+    pooled = threshold_for_share(config, 0.3)
+    assert threshold_for_share(config, 0.3, temperature=0.8) == pooled  # no band: all draws
+    # One pooled threshold keeps most of the hot band and little of the cold one.
+    assert (scores[temperatures == 0.5] >= pooled).mean() > 0.5
+    assert ScorerConfig.from_dict(config.as_dict()).band_quantiles == config.band_quantiles
 
 
 def test_the_threshold_keeps_the_requested_share():

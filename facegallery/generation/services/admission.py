@@ -13,7 +13,8 @@ whatever the temperature and however the scores drift: it is the (1 - keep_share
 the scores this version gave the last CALIBRATION_DRAWS draws at this batch's temperature,
 this batch included (draws, not admissions: filtered faces are stored with their scores).
 Only while fewer than CALIBRATION_MIN such scores exist does it fall back to the quantiles
-measured at training time on recent draws of every temperature.
+measured at training time on recent draws: of the batch's temperature band (0.05 wide) when
+they held enough draws there, else of every temperature.
 
 No scorer, the filter switched off, or a scorer that cannot be loaded or run: every face is
 admitted unflagged with probability 1. A broken scorer logs a warning and never stops
@@ -168,7 +169,7 @@ def _threshold(
     )
     pooled = np.concatenate([scores, earlier])  # (len(scores) + len(earlier),)
     if len(pooled) < CALIBRATION_MIN:
-        return threshold_for_share(entry[1], keep_share)
+        return threshold_for_share(entry[1], keep_share, temperature=temperature)
     return float(np.quantile(pooled, 1.0 - keep_share))
 
 

@@ -31,6 +31,7 @@ from generator.scorer import (
     ScorerConfig,
     ScorerLoadError,
     artifact_bytes,
+    band_quantiles,
     load_scorer,
     predict,
     score_quantiles,
@@ -161,7 +162,8 @@ def _retrain(seed: int) -> RetrainResult:
     config = ScorerConfig.for_representation(use_nll=settings.SCORER_USE_NLL, seed=seed)
     batch = face_feature_batch(config=config, rows=rows)
     # Recent unfiltered draws: unlabelled faces for the head's PCA, then its thresholds.
-    reference = face_feature_batch(config=config, rows=selectors.recent_draw_rows(REFERENCE_DRAWS))
+    reference_rows = selectors.recent_draw_rows(REFERENCE_DRAWS)
+    reference = face_feature_batch(config=config, rows=reference_rows)
     net = train_scorer(
         config, batch.take(~labels.holdout), train.labels, train.weights, unlabelled=reference
     )
@@ -176,7 +178,11 @@ def _retrain(seed: int) -> RetrainResult:
         difference = auc_difference_interval(
             held.labels, held.weights, held_scores, incumbent_scores, seed=seed
         )
-    config.score_quantiles = score_quantiles(predict(net, reference))
+    reference_scores = predict(net, reference)
+    config.score_quantiles = score_quantiles(reference_scores)
+    config.band_quantiles = band_quantiles(
+        reference_scores, np.array([row["temperature"] for row in reference_rows])
+    )
     promote, reason = promotion_decide(
         candidate_auc=metrics.auc,
         incumbent_auc=incumbent_auc,

@@ -154,3 +154,19 @@ def test_a_small_batch_without_history_uses_the_training_time_quantiles(
     _settings(keep=0.3, explore=0.0)
     few = admission_decide(drawings=fresh_drawings[:20], temperature=0.4)
     assert {d.status for d in few} == {FaceStatus.FILTERED}
+
+
+def test_a_small_batch_without_history_uses_its_temperature_bands_quantiles(
+    drawn_faces, fresh_drawings
+):
+    stored = store_scorer(version=1, labels_of=lambda strokes: float(strokes >= 6))
+    bands = {"8": [2.0] * 101}  # 0.40-0.44: no probability reaches its threshold
+    ScorerVersion.objects.filter(pk=stored.pk).update(
+        config={**stored.config, "score_quantiles": [-1.0] * 101, "band_quantiles": bands}
+    )
+    admission_cache_clear()  # a worker loads a version once: this one changed in place
+    _settings(keep=0.3, explore=0.0)
+    in_band = admission_decide(drawings=fresh_drawings[:20], temperature=0.42)
+    assert {d.status for d in in_band} == {FaceStatus.FILTERED}
+    elsewhere = admission_decide(drawings=fresh_drawings[:20], temperature=0.7)  # no band
+    assert {d.status for d in elsewhere} == {FaceStatus.VISIBLE}

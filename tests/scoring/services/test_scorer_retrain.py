@@ -94,6 +94,9 @@ def test_retraining_stores_a_version_with_metrics_and_activates_the_first(fast_s
     assert row.auc > 0.5 and row.log_loss > 0 and row.calibration_error >= 0
     assert row.votes_seen == len(many_faces) and "num_strokes" in row.features_used
     assert len(row.config["score_quantiles"]) == 101
+    # 120 draws at each of 0.2 and 0.6: a threshold per temperature band as well.
+    assert sorted(row.config["band_quantiles"]) == ["12", "4"]
+    assert all(len(q) == 101 for q in row.config["band_quantiles"].values())
 
 
 def test_a_worse_candidate_is_stored_but_the_active_scorer_stays(fast_scoring, many_faces):
