@@ -55,7 +55,10 @@ class Admission:
 
 ADMIT_ALL = Admission(status=FaceStatus.VISIBLE)
 CALIBRATION_DRAWS = 1000  # recent scored draws at a temperature that set its threshold
-CALIBRATION_MIN = 100  # fewer than this: the training-time quantiles decide
+# Fewer than this: the training-time quantiles decide. A batch of the default size (128) or
+# of simulate_voters' (64) is enough on its own: its share then holds batch by batch, where a
+# threshold from another temperature's draws admitted 30% to 63% of a round in the simulation.
+CALIBRATION_MIN = 64
 
 # The active scorer, loaded once per process and kept until another version becomes active.
 # A version that failed to load is remembered too (as None), so a corrupted artifact costs one
