@@ -57,8 +57,8 @@ def run_taste(taste: str, args: argparse.Namespace, out: Path) -> dict:
         return result
 
 
-def rows_of(taste: str, result: dict) -> list[list[object]]:
-    """One row per group: medians over the seeds after the last retrain."""
+def rows_of(taste: str, result: dict) -> list[tuple[list[object], float]]:
+    """One (row, median gap closed) per group: medians over the seeds after the last retrain."""
     runs = result["runs"]
     admitted = [r["admitted_share"] for run in runs for r in run["rounds"] if r["filtered"]]
     trained = [r for run in runs for r in run["rounds"] if r["candidate"]]
@@ -67,20 +67,18 @@ def rows_of(taste: str, result: dict) -> list[list[object]]:
     for k, group in enumerate(result["groups"]):
         finals = [run["final"][k] for run in runs]
         gaps = [f["gap_closed"] for f in finals if f["gap_closed"] is not None]
-        name = taste if len(result["groups"]) == 1 else f"{taste} / {group}"
-        rows.append(
-            [
-                name,
-                f"{median([f['floor'] for f in finals]):.1%}",
-                f"{median([f['shown'] for f in finals]):.1%}",
-                f"{median([f['ceiling'] for f in finals]):.1%}",
-                f"**{median(gaps):.1%}**" if gaps else "-",
-                " / ".join(f"{g:.1%}" for g in gaps),
-                f"{min(admitted):.1%}–{max(admitted):.1%}" if admitted else "-",
-                rejected,
-                median(gaps) if gaps else float("nan"),
-            ]
-        )
+        gap = median(gaps) if gaps else float("nan")
+        row: list[object] = [
+            taste if len(result["groups"]) == 1 else f"{taste} / {group}",
+            f"{median([f['floor'] for f in finals]):.1%}",
+            f"{median([f['shown'] for f in finals]):.1%}",
+            f"{median([f['ceiling'] for f in finals]):.1%}",
+            f"**{gap:.1%}**" if gaps else "-",
+            " / ".join(f"{g:.1%}" for g in gaps),
+            f"{min(admitted):.1%}–{max(admitted):.1%}" if admitted else "-",
+            rejected,
+        ]
+        rows.append((row, gap))
     return rows
 
 
@@ -104,10 +102,11 @@ def main() -> None:
     rows = [row for taste, result in results.items() for row in rows_of(taste, result)]
     headers = ["taste", "floor", "shown", "ceiling", "gap closed (median)", "per seed"]
     headers += ["admitted per round", "rejected"]
-    print(table(headers, [row[:-1] for row in rows]))
-    worst = min(rows, key=lambda row: row[-1])
-    reached = sum(1 for row in rows if row[-1] >= 0.7)
-    print(f"worst: {worst[0]} ({worst[-1]:.1%} of its gap closed); {reached} of {len(rows)} >= 70%")
+    print(table(headers, [row for row, _ in rows]))
+    worst_row, worst_gap = min(rows, key=lambda pair: pair[1])
+    reached = sum(1 for _, gap in rows if gap >= 0.7)
+    worst = f"worst: {worst_row[0]} ({worst_gap:.1%} of its gap closed)"
+    print(f"{worst}; {reached} of {len(rows)} groups close 70% or more of their gap")
     config = {k: v for k, v in vars(args).items() if k != "json"}
     written = write_results("loop_suite", {"config": config, "tastes": results}, args.json)
     print(f"results: {written}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable
 
 from bench.common import django_setup, table, write_results
@@ -35,7 +35,7 @@ STAGES = {
 }
 
 
-def timed(function: Callable, name: str, wall: Counter, cpu: Counter) -> Callable:
+def timed(function: Callable, name: str, wall: dict[str, float], cpu: dict[str, float]) -> Callable:
     def wrapper(*args, **kwargs):
         started, cpu_started = time.perf_counter(), time.process_time()
         try:
@@ -67,8 +67,8 @@ def main() -> None:
 
     if settings.TORCH_THREADS:
         torch.set_num_threads(settings.TORCH_THREADS)
-    wall: Counter = Counter()
-    cpu: Counter = Counter()
+    wall: dict[str, float] = defaultdict(float)
+    cpu: dict[str, float] = defaultdict(float)
     for module_name, names in STAGES.items():
         module = importlib.import_module(module_name)
         for name in names:
